@@ -1,0 +1,68 @@
+"""summarizer: turn a pile of news articles into a short, cited, deduplicated briefing.
+
+Library first: everything the CLI does is one call here.
+
+    >>> from summarizer import brief, render_markdown  # doctest: +SKIP
+    >>> print(render_markdown(brief(["examples/articles"])))  # doctest: +SKIP
+"""
+
+from summarizer.config import Settings, resolve_settings
+from summarizer.errors import (
+    ConfigError,
+    EmbeddedModelError,
+    ExtractionError,
+    InputError,
+    ProviderError,
+    RunError,
+    SummarizerError,
+    UserError,
+)
+from summarizer.ingest import article_from_text, collect_articles
+from summarizer.models import (
+    Article,
+    ArticleExtraction,
+    Briefing,
+    Citation,
+    Claim,
+    Disagreement,
+    Event,
+    Evidence,
+    MergedClaim,
+    MergedEvent,
+    Quantity,
+    RunStats,
+)
+from summarizer.pipeline import abrief, brief
+from summarizer.render_json import render_json
+from summarizer.render_markdown import render_markdown
+
+__all__ = [
+    "Article",
+    "ArticleExtraction",
+    "Briefing",
+    "Citation",
+    "Claim",
+    "ConfigError",
+    "Disagreement",
+    "EmbeddedModelError",
+    "Event",
+    "Evidence",
+    "ExtractionError",
+    "InputError",
+    "MergedClaim",
+    "MergedEvent",
+    "ProviderError",
+    "Quantity",
+    "RunError",
+    "RunStats",
+    "Settings",
+    "SummarizerError",
+    "UserError",
+    "abrief",
+    "article_from_text",
+    "brief",
+    "collect_articles",
+    "render_json",
+    "render_markdown",
+    "resolve_settings",
+]

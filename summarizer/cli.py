@@ -1,0 +1,139 @@
+"""The command line: parse options, call the library, render, map errors to one line."""
+
+from __future__ import annotations
+
+import os
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+
+from summarizer.config import STRUCTURED_MODES, resolve_settings
+from summarizer.errors import SummarizerError, UserError
+from summarizer.pipeline import brief as run_brief
+from summarizer.render_json import render_json
+from summarizer.render_markdown import render_markdown
+from summarizer.schemas import schema_documents, write_schemas
+
+app = typer.Typer(
+    name="summarizer",
+    help="Turn a pile of news articles into a short, cited briefing.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    pretty_exceptions_show_locals=False,
+    add_completion=False,
+)
+
+
+class OutputFormat(StrEnum):
+    md = "md"
+    json = "json"
+
+
+@app.command()
+def brief(
+    paths: Annotated[
+        list[str],
+        typer.Argument(help="Article files or folders (.txt, .md); - reads one from stdin."),
+    ],
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")
+    ] = None,
+    output_format: Annotated[
+        OutputFormat | None,
+        typer.Option("--format", "-f", help="md or json (default: from -o's suffix, else md)."),
+    ] = None,
+    base_url: Annotated[
+        str | None,
+        typer.Option(help="OpenAI-compatible endpoint; none means the embedded model."),
+    ] = None,
+    model: Annotated[str | None, typer.Option(help="Model name at the endpoint.")] = None,
+    api_key: Annotated[str | None, typer.Option(help="Key for the endpoint.")] = None,
+    mode: Annotated[
+        str | None,
+        typer.Option(help=f"Structured-output mode: {', '.join(STRUCTURED_MODES)}."),
+    ] = None,
+    gguf: Annotated[
+        Path | None, typer.Option(help="Serve this GGUF locally instead of the default model.")
+    ] = None,
+    max_reasks: Annotated[
+        int | None, typer.Option(help="Re-asks per request when output fails validation.")
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress on stderr.")] = False,
+) -> None:
+    """Write a cited briefing of the articles.
+
+    Example: summarizer brief examples/articles -o briefing.md
+    """
+    chosen = output_format or (
+        OutputFormat.json if output and output.suffix.lower() == ".json" else OutputFormat.md
+    )
+    settings = resolve_settings(
+        base_url=base_url,
+        api_key=api_key,
+        model=model,
+        mode=mode,
+        gguf=gguf,
+        max_reasks=max_reasks,
+    )
+    briefing = run_brief(paths, settings=settings, on_progress=None if quiet else _progress)
+    text = render_json(briefing) if chosen is OutputFormat.json else render_markdown(briefing)
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+    stats = briefing.stats
+    if not quiet:
+        _progress(
+            f"done: {len(briefing.claims)} claims, {len(briefing.events)} events, "
+            f"{len(briefing.disagreements)} disagreements from {len(briefing.sources)} sources; "
+            f"{stats.llm_calls} LLM calls, {stats.prompt_tokens} + {stats.completion_tokens} "
+            f"tokens, {stats.wall_seconds:.1f} s" + (f" -> {output}" if output else "")
+        )
+    for failure in stats.failures:
+        typer.echo(f"warning: {failure.source}: {failure.message}", err=True)
+
+
+@app.command()
+def schema(
+    write: Annotated[Path | None, typer.Option(help="Write every schema into this folder.")] = None,
+) -> None:
+    """Print the briefing's JSON Schema, or write all of them.
+
+    Example: summarizer schema --write schemas
+    """
+    if write is None:
+        sys.stdout.write(schema_documents()["briefing.schema.json"])
+        return
+    for path in write_schemas(write):
+        typer.echo(f"wrote {path}", err=True)
+
+
+def _progress(message: str) -> None:
+    typer.echo(message, err=True)
+
+
+def main() -> None:
+    """Console entry point: run the app, turning our errors into one line and an exit code."""
+    try:
+        app()
+    except UserError as error:
+        _fail(error, 2)
+    except SummarizerError as error:
+        _fail(error, 1)
+    except Exception as error:  # the CLI boundary: never show a traceback to a user
+        if os.environ.get("SUMMARIZER_DEBUG"):
+            raise
+        typer.echo(
+            f"error: unexpected {type(error).__name__}: {error} "
+            "(set SUMMARIZER_DEBUG=1 to see the traceback)",
+            err=True,
+        )
+        raise SystemExit(1) from None
+
+
+def _fail(error: SummarizerError, code: int) -> NoReturn:
+    typer.echo(f"error: {error.one_line()}", err=True)
+    raise SystemExit(code)

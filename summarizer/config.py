@@ -1,0 +1,219 @@
+"""One resolver for settings, in one documented order.
+
+explicit argument > environment (`SUMMARIZER_*`, `OPENAI_API_KEY`, `OPENAI_BASE_URL`)
+> config file (`<user config dir>/summarizer/config.toml`, or `SUMMARIZER_CONFIG`) > default.
+
+Nothing here runs at import time; `resolve_settings` reads the environment when called.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal, get_args
+
+from platformdirs import user_config_dir
+
+from summarizer.errors import ConfigError
+
+StructuredMode = Literal["json_schema", "json_object_schema", "tools", "json", "md_json"]
+STRUCTURED_MODES: tuple[str, ...] = get_args(StructuredMode)
+
+OPENAI_BASE_URL = "https://api.openai.com/v1"
+DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
+EMBEDDED_MODEL_NAME = "qwen2.5-coder-1.5b-instruct-q4_k_m"
+# llama.cpp servers that accept any key still need a non-empty one in the openai client.
+PLACEHOLDER_API_KEY = "not-needed"
+
+# setting name -> environment variables, first found wins.
+_ENVIRONMENT: dict[str, tuple[str, ...]] = {
+    "base_url": ("SUMMARIZER_BASE_URL", "OPENAI_BASE_URL"),
+    "api_key": ("SUMMARIZER_API_KEY", "OPENAI_API_KEY"),
+    "model": ("SUMMARIZER_MODEL",),
+    "mode": ("SUMMARIZER_MODE",),
+    "gguf": ("SUMMARIZER_GGUF",),
+    "max_reasks": ("SUMMARIZER_MAX_REASKS",),
+    "request_timeout": ("SUMMARIZER_REQUEST_TIMEOUT",),
+    "article_deadline": ("SUMMARIZER_ARTICLE_DEADLINE",),
+}
+
+
+@dataclass(frozen=True, kw_only=True)
+class Settings:
+    """Everything a run needs to know about where and how to call the model.
+
+    `base_url is None` means the embedded model: a local llama.cpp server is started.
+    """
+
+    base_url: str | None
+    api_key: str
+    model: str
+    mode: StructuredMode
+    gguf: Path | None = None
+    max_reasks: int = 1
+    request_timeout: float = 600.0
+    article_deadline: float = 1800.0
+    max_output_tokens: int = 4096
+    chunk_chars: int = 2400
+    temperature: float = 0.0
+    seed: int = 7
+
+    @property
+    def embedded(self) -> bool:
+        return self.base_url is None
+
+    @property
+    def endpoint_label(self) -> str:
+        return "embedded llama.cpp" if self.base_url is None else self.base_url
+
+
+def default_mode(base_url: str | None) -> StructuredMode:
+    """The structured-output mode that works best with each kind of backend.
+
+    The embedded llama-cpp-python server answers HTTP 500 to `json_schema` but constrains
+    output to a schema given under `json_object`; OpenAI, vLLM, Ollama and llama.cpp's own
+    `llama-server` accept `json_schema`.
+    """
+    return "json_object_schema" if base_url is None else "json_schema"
+
+
+def resolve_settings(
+    *,
+    base_url: str | None = None,
+    api_key: str | None = None,
+    model: str | None = None,
+    mode: str | None = None,
+    gguf: str | Path | None = None,
+    max_reasks: int | None = None,
+    request_timeout: float | None = None,
+    article_deadline: float | None = None,
+    environ: Mapping[str, str] | None = None,
+    config_file: Path | None = None,
+) -> Settings:
+    """Resolve settings: explicit argument > environment > config file > default.
+
+    Args:
+        base_url: OpenAI-compatible endpoint; none (anywhere) means the embedded model.
+        api_key: key for the endpoint.
+        model: model name at the endpoint.
+        mode: structured-output mode, one of `STRUCTURED_MODES`.
+        gguf: a GGUF file to serve locally instead of the embedded default weights.
+        max_reasks: re-asks allowed per request when the output fails validation.
+        request_timeout: seconds one request may take.
+        article_deadline: seconds all requests for one article may take, retries included.
+        environ: environment to read (defaults to `os.environ`).
+        config_file: TOML file to read (defaults to `SUMMARIZER_CONFIG` or the user config dir).
+
+    Returns:
+        The resolved settings.
+
+    Raises:
+        ConfigError: a value is invalid or a needed one is missing.
+    """
+    env = os.environ if environ is None else environ
+    file_values = _read_config_file(config_file or _config_path(env))
+    explicit: dict[str, Any] = {
+        "base_url": base_url,
+        "api_key": api_key,
+        "model": model,
+        "mode": mode,
+        "gguf": gguf,
+        "max_reasks": max_reasks,
+        "request_timeout": request_timeout,
+        "article_deadline": article_deadline,
+    }
+
+    def pick(name: str) -> Any:
+        if explicit[name] is not None:
+            return explicit[name]
+        for variable in _ENVIRONMENT[name]:
+            if env.get(variable):
+                return env[variable]
+        return file_values.get(name)
+
+    resolved_base_url: str | None = pick("base_url")
+    resolved_key: str | None = pick("api_key")
+    resolved_gguf = pick("gguf")
+    if resolved_base_url is None and resolved_key and resolved_gguf is None:
+        # A key with no endpoint means the hosted OpenAI API, as in the openai SDK.
+        resolved_base_url = OPENAI_BASE_URL
+    resolved_model = pick("model") or _default_model(resolved_base_url)
+    resolved_mode = pick("mode") or default_mode(resolved_base_url)
+    if resolved_mode not in STRUCTURED_MODES:
+        raise ConfigError(
+            f"unknown structured-output mode {resolved_mode!r}",
+            hint=f"use one of: {', '.join(STRUCTURED_MODES)}",
+        )
+    return Settings(
+        base_url=resolved_base_url.rstrip("/") if resolved_base_url else None,
+        api_key=resolved_key or PLACEHOLDER_API_KEY,
+        model=resolved_model,
+        mode=resolved_mode,
+        gguf=Path(resolved_gguf).expanduser() if resolved_gguf else None,
+        max_reasks=_as_int("max_reasks", pick("max_reasks"), default=1, minimum=0),
+        request_timeout=_as_float("request_timeout", pick("request_timeout"), default=600.0),
+        article_deadline=_as_float("article_deadline", pick("article_deadline"), default=1800.0),
+    )
+
+
+def _default_model(base_url: str | None) -> str:
+    if base_url is None:
+        return EMBEDDED_MODEL_NAME
+    if base_url.rstrip("/") == OPENAI_BASE_URL:
+        return DEFAULT_OPENAI_MODEL
+    raise ConfigError(
+        f"no model name given for endpoint {base_url}",
+        hint="pass --model NAME or set SUMMARIZER_MODEL",
+    )
+
+
+def _config_path(env: Mapping[str, str]) -> Path:
+    explicit = env.get("SUMMARIZER_CONFIG")
+    if explicit:
+        return Path(explicit).expanduser()
+    return Path(user_config_dir("summarizer")) / "config.toml"
+
+
+def _read_config_file(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        raise ConfigError(
+            f"cannot read config file {path}: {error}", hint="fix or remove the file"
+        ) from error
+    unknown = sorted(set(data) - set(_ENVIRONMENT))
+    if unknown:
+        raise ConfigError(
+            f"unknown setting(s) {', '.join(unknown)} in {path}",
+            hint=f"known settings: {', '.join(sorted(_ENVIRONMENT))}",
+        )
+    return data
+
+
+def _as_int(name: str, value: Any, *, default: int, minimum: int) -> int:
+    if value is None:
+        return default
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{name} must be a whole number, got {value!r}") from None
+    if number < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}, got {number}")
+    return number
+
+
+def _as_float(name: str, value: Any, *, default: float) -> float:
+    if value is None:
+        return default
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{name} must be a number of seconds, got {value!r}") from None
+    if number <= 0:
+        raise ConfigError(f"{name} must be positive, got {number}")
+    return number

@@ -1,0 +1,185 @@
+"""Turn files, folders, stdin and strings into `Article`s with normalized text and a stable id."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import sys
+import unicodedata
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TextIO
+
+from summarizer.errors import InputError
+from summarizer.models import Article
+
+ARTICLE_SUFFIXES = frozenset({".txt", ".md", ".markdown"})
+_HEADER_KEYS = {
+    "title": "title",
+    "outlet": "outlet",
+    "publisher": "outlet",
+    "source": "outlet",
+    "date": "published",
+    "published": "published",
+    "url": "url",
+    "author": "author",
+}
+_HEADER_LINE = re.compile(r"^([A-Za-z]+):\s*(.*)$")
+_DATE_FORMATS = ("%Y-%m-%d", "%A, %B %d, %Y", "%B %d, %Y", "%d %B %Y")
+# Characters that only differ from a space or a newline in how they look.
+_SPACE_LIKE = dict.fromkeys(map(ord, "\u00a0\u2007\u202f\u2009\u200a\u3000\t"), " ")
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"), None)
+_LINE_BREAKS = dict.fromkeys(map(ord, "\r\u2028\u2029\x0b\x0c\x85"), "\n")
+_MAX_TITLE_CHARS = 160
+
+
+def normalize_text(raw: str) -> str:
+    """Normalize Unicode and whitespace and drop paragraphs repeated verbatim.
+
+    Offsets of every quote refer to this normalized text, so it must be deterministic.
+    """
+    text = unicodedata.normalize("NFC", raw.replace("\r\n", "\n"))
+    text = text.translate(_LINE_BREAKS).translate(_SPACE_LIKE).translate(_INVISIBLE)
+    paragraphs: list[str] = []
+    seen: set[str] = set()
+    for line in text.split("\n"):
+        cleaned = re.sub(r" {2,}", " ", line).strip()
+        if not cleaned:
+            if paragraphs and paragraphs[-1]:
+                paragraphs.append("")
+            continue
+        # A copy-pasted repeat of a whole paragraph adds nothing but model time.
+        if len(cleaned) >= 40 and cleaned in seen:
+            continue
+        seen.add(cleaned)
+        paragraphs.append(cleaned)
+    return "\n".join(paragraphs).strip()
+
+
+def article_id(text: str) -> str:
+    """Stable id of an article: a hash of its normalized text."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def article_from_text(
+    raw: str,
+    *,
+    title: str | None = None,
+    outlet: str | None = None,
+    url: str | None = None,
+    published: dt.date | None = None,
+    path: str | None = None,
+    fallback_name: str = "untitled",
+) -> Article:
+    """Build an Article from raw text, reading an optional `Key: value` header block.
+
+    A header block is a run of lines at the very top such as `Title: ...`, `Outlet: ...`,
+    `Date: 2026-03-02`, `URL: ...`, ended by a blank line. Explicit arguments win over it.
+
+    Raises:
+        InputError: the text is empty once normalized.
+    """
+    header, body = _split_header(raw)
+    text = normalize_text(body)
+    if not text:
+        raise InputError(f"{path or fallback_name}: the article is empty")
+    first_line = text.split("\n", 1)[0]
+    dateline = _parse_date(first_line)
+    resolved_title = title or header.get("title") or _title_from(first_line, dateline)
+    return Article(
+        id=article_id(text),
+        title=resolved_title or fallback_name,
+        outlet=outlet or header.get("outlet") or fallback_name,
+        url=url or header.get("url"),
+        path=path,
+        published=published or _parse_date(header.get("published", "")) or dateline,
+        text=text,
+    )
+
+
+def read_path(path: Path) -> list[Article]:
+    """Read one file, or every article file in a folder (recursively, sorted by name).
+
+    Raises:
+        InputError: the path does not exist, cannot be read, or holds no article files.
+    """
+    if path.is_dir():
+        files = sorted(
+            p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in ARTICLE_SUFFIXES
+        )
+        if not files:
+            raise InputError(
+                f"{path}: no article files found",
+                hint=f"a folder must hold {', '.join(sorted(ARTICLE_SUFFIXES))} files",
+            )
+        return [_read_file(file) for file in files]
+    if not path.exists():
+        raise InputError(f"{path}: no such file or folder")
+    return [_read_file(path)]
+
+
+def read_stdin(stream: TextIO | None = None) -> Article:
+    """Read one article from standard input."""
+    return article_from_text((stream or sys.stdin).read(), path="-", fallback_name="stdin")
+
+
+def collect_articles(sources: Iterable[str | Path | Article]) -> list[Article]:
+    """Turn paths, `-` (stdin), raw strings and Articles into Articles, in the order given.
+
+    A `str` is a path if such a file or folder exists or it is `-`; otherwise it is
+    treated as the article's text.
+    """
+    articles: list[Article] = []
+    for source in sources:
+        if isinstance(source, Article):
+            articles.append(source)
+        elif isinstance(source, Path):
+            articles.extend(read_path(source))
+        elif source == "-":
+            articles.append(read_stdin())
+        elif "\n" not in source and len(source) < 4096 and Path(source).exists():
+            articles.extend(read_path(Path(source)))
+        else:
+            articles.append(article_from_text(source, fallback_name=f"text {len(articles) + 1}"))
+    return articles
+
+
+def _read_file(path: Path) -> Article:
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not UTF-8 text", hint="convert the file to UTF-8") from None
+    except OSError as error:
+        raise InputError(f"{path}: cannot read ({error.strerror})") from None
+    return article_from_text(raw, path=str(path), fallback_name=path.name)
+
+
+def _split_header(raw: str) -> tuple[dict[str, str], str]:
+    lines = raw.lstrip("\ufeff").splitlines()
+    header: dict[str, str] = {}
+    for index, line in enumerate(lines):
+        if not line.strip():
+            return (header, "\n".join(lines[index + 1 :])) if header else ({}, raw)
+        match = _HEADER_LINE.match(line.strip())
+        key = _HEADER_KEYS.get(match.group(1).lower()) if match else None
+        if match is None or key is None:
+            return {}, raw
+        header[key] = match.group(2).strip()
+    return {}, raw
+
+
+def _parse_date(value: str) -> dt.date | None:
+    value = value.strip()
+    for date_format in _DATE_FORMATS:
+        try:
+            return dt.datetime.strptime(value, date_format).date()
+        except ValueError:
+            continue
+    return None
+
+
+def _title_from(first_line: str, dateline: dt.date | None) -> str | None:
+    if dateline is not None or len(first_line) > _MAX_TITLE_CHARS:
+        return None
+    return first_line

@@ -1,0 +1,277 @@
+"""The one module that talks to a model: structured requests with owned retries.
+
+Retries are owned in one place each:
+- transport errors (429 honoring Retry-After, 5xx, timeouts, dropped connections) are
+  retried here with tenacity, around each single HTTP request, until the article's deadline;
+- validation failures are re-asked by instructor, at most `max_reasks` times;
+- the openai SDK's own retries are switched off, so nothing multiplies.
+Every HTTP response that comes back, re-asks included, is counted in the usage ledger.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import instructor
+import openai
+from instructor.core.exceptions import IncompleteOutputException, InstructorRetryException
+from pydantic import BaseModel
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception,
+    stop_after_attempt,
+    stop_any,
+    wait_exponential_jitter,
+)
+
+from summarizer.config import Settings, StructuredMode
+from summarizer.errors import ProviderError
+from summarizer.models import TokenUsage
+
+_Model = TypeVar("_Model", bound=BaseModel)
+
+_INSTRUCTOR_MODES: dict[StructuredMode, instructor.Mode] = {
+    "json_schema": instructor.Mode.JSON_SCHEMA,
+    # Prepared as JSON_SCHEMA, then reshaped for llama-cpp-python (see _reshape_request).
+    "json_object_schema": instructor.Mode.JSON_SCHEMA,
+    "tools": instructor.Mode.TOOLS,
+    "json": instructor.Mode.JSON,
+    "md_json": instructor.Mode.MD_JSON,
+}
+_TRANSIENT_STATUS = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
+_MAX_TRANSPORT_ATTEMPTS = 6
+_MAX_RETRY_AFTER = 120.0
+
+
+class Truncated(Exception):
+    """The model stopped at its output-token limit; never re-asked as a JSON error."""
+
+
+class Unparseable(Exception):
+    """The model's output stayed invalid after every allowed re-ask."""
+
+    def __init__(self, message: str, last_text: str | None) -> None:
+        super().__init__(message)
+        self.last_text = last_text
+
+
+@dataclass
+class Deadline:
+    """Seconds left for one article, shared by all its requests and retries."""
+
+    seconds: float
+    started: float = field(default_factory=time.monotonic)
+
+    def remaining(self) -> float:
+        return self.seconds - (time.monotonic() - self.started)
+
+
+@dataclass
+class UsageMeter:
+    """Sums the usage the server reports for every response, re-asks included."""
+
+    calls: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    reasks: int = 0
+
+    def record(self, response: Any) -> None:
+        self.calls += 1
+        usage = getattr(response, "usage", None)
+        if usage is not None:
+            self.prompt_tokens += usage.prompt_tokens or 0
+            self.completion_tokens += usage.completion_tokens or 0
+
+    def snapshot(self) -> TokenUsage:
+        return TokenUsage(
+            calls=self.calls,
+            prompt_tokens=self.prompt_tokens,
+            completion_tokens=self.completion_tokens,
+            reasks=self.reasks,
+        )
+
+
+class StructuredLLM:
+    """Sends schema-constrained chat requests to one OpenAI-compatible endpoint.
+
+    The `openai` client is injected: pass an `openai.AsyncOpenAI` (or a sync `openai.OpenAI`,
+    whose calls then run in a worker thread). Its SDK-level retries are switched off here.
+    """
+
+    def __init__(self, client: openai.AsyncOpenAI | openai.OpenAI, settings: Settings) -> None:
+        self._client = client.with_options(max_retries=0)
+        self._settings = settings
+
+    @property
+    def settings(self) -> Settings:
+        return self._settings
+
+    async def complete(
+        self,
+        *,
+        messages: list[dict[str, str]],
+        response_model: type[_Model],
+        context: dict[str, Any],
+        meter: UsageMeter,
+        deadline: Deadline,
+    ) -> _Model:
+        """Ask for one structured answer.
+
+        Raises:
+            Truncated: the answer hit the output-token limit.
+            Unparseable: the answer stayed invalid after `max_reasks` re-asks.
+            ProviderError: the endpoint failed for good (or the deadline passed).
+        """
+        settings = self._settings
+        attempts = 0
+        transport_failure: ProviderError | None = None
+
+        async def create(**kwargs: Any) -> Any:
+            nonlocal attempts, transport_failure
+            attempts += 1
+            if attempts > 1:
+                meter.reasks += 1
+            try:
+                response = await self._send(self._reshape_request(kwargs), deadline)
+            except ProviderError as error:
+                transport_failure = error
+                raise
+            meter.record(response)
+            return response
+
+        patched = instructor.patch(create=create, mode=_INSTRUCTOR_MODES[settings.mode])
+        try:
+            result: _Model = await patched(
+                model=settings.model,
+                messages=messages,
+                response_model=response_model,
+                context=context,
+                max_retries=settings.max_reasks,
+                max_tokens=settings.max_output_tokens,
+                temperature=settings.temperature,
+                seed=settings.seed,
+            )
+        except IncompleteOutputException as error:
+            raise Truncated(str(error)) from None
+        except InstructorRetryException as error:
+            # instructor wraps any failure of the call; a transport failure stays one.
+            if transport_failure is not None:
+                raise transport_failure from None
+            raise Unparseable(str(error), _completion_text(error.last_completion)) from None
+        return result
+
+    def _reshape_request(self, kwargs: dict[str, Any]) -> dict[str, Any]:
+        if self._settings.mode != "json_object_schema":
+            return kwargs
+        response_format = kwargs.get("response_format") or {}
+        schema = response_format.get("json_schema", {}).get("schema")
+        if schema is None:
+            return kwargs
+        # llama-cpp-python turns a schema under json_object into a grammar; json_schema is a 500.
+        return {**kwargs, "response_format": {"type": "json_object", "schema": schema}}
+
+    async def _send(self, kwargs: dict[str, Any], deadline: Deadline) -> Any:
+        create: Callable[..., Awaitable[Any]]
+        if isinstance(self._client, openai.AsyncOpenAI):
+            create = self._client.chat.completions.create
+        else:
+            sync_create = self._client.chat.completions.create
+
+            async def create(**call_kwargs: Any) -> Any:
+                return await asyncio.to_thread(sync_create, **call_kwargs)
+
+        retrying = AsyncRetrying(
+            retry=retry_if_exception(_is_transient),
+            stop=stop_any(stop_after_attempt(_MAX_TRANSPORT_ATTEMPTS), _deadline_passed(deadline)),
+            wait=_wait_for(deadline),
+            reraise=True,
+        )
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    timeout = max(1.0, min(self._settings.request_timeout, deadline.remaining()))
+                    return await create(**kwargs, timeout=timeout)
+        except openai.APIStatusError as error:
+            raise ProviderError(
+                f"{self._settings.endpoint_label} answered HTTP {error.status_code}: "
+                f"{_short(error.message)}",
+                status_code=error.status_code,
+                retryable=error.status_code in _TRANSIENT_STATUS,
+                hint=_status_hint(error.status_code),
+            ) from None
+        except (openai.APIConnectionError, openai.APITimeoutError) as error:
+            raise ProviderError(
+                f"cannot reach {self._settings.endpoint_label}: {_short(str(error))}",
+                retryable=True,
+                hint="check --base-url and that the server is running",
+            ) from None
+        raise AssertionError("unreachable: tenacity either returns or raises")
+
+
+def _is_transient(error: BaseException) -> bool:
+    if isinstance(error, openai.APIStatusError):
+        return error.status_code in _TRANSIENT_STATUS
+    return isinstance(error, openai.APIConnectionError | openai.APITimeoutError)
+
+
+def _deadline_passed(deadline: Deadline) -> Callable[[RetryCallState], bool]:
+    def stop(_: RetryCallState) -> bool:
+        return deadline.remaining() <= 0
+
+    return stop
+
+
+def _wait_for(deadline: Deadline) -> Callable[[RetryCallState], float]:
+    backoff = wait_exponential_jitter(initial=1, max=30)
+
+    def wait(state: RetryCallState) -> float:
+        error = state.outcome.exception() if state.outcome else None
+        retry_after = _retry_after_seconds(error)
+        seconds = retry_after if retry_after is not None else backoff(state)
+        return max(0.0, min(seconds, deadline.remaining()))
+
+    return wait
+
+
+def _retry_after_seconds(error: BaseException | None) -> float | None:
+    """Seconds the server asked us to wait (Retry-After as seconds or an HTTP date)."""
+    if not isinstance(error, openai.APIStatusError):
+        return None
+    header = error.response.headers.get("retry-after")
+    if header is None:
+        return None
+    try:
+        seconds = float(header)
+    except ValueError:
+        parsed = email.utils.parsedate_to_datetime(header) if header else None
+        if parsed is None:
+            return None
+        seconds = parsed.timestamp() - time.time()
+    return max(0.0, min(seconds, _MAX_RETRY_AFTER))
+
+
+def _status_hint(status_code: int) -> str | None:
+    return {
+        401: "check --api-key / OPENAI_API_KEY",
+        403: "the key may lack access to this model",
+        404: "check --base-url (usually ends in /v1) and --model",
+    }.get(status_code)
+
+
+def _completion_text(completion: Any) -> str | None:
+    try:
+        content = completion.choices[0].message.content
+    except (AttributeError, IndexError, TypeError):
+        return None
+    return content if isinstance(content, str) else None
+
+
+def _short(text: str, limit: int = 200) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"

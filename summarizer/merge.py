@@ -1,0 +1,292 @@
+"""Merge: one entry per distinct claim and event across articles, each citing every source.
+
+Deterministic: the same extractions always give the same briefing. Claims merge only when
+their wording is close, their polarity is the same and their figures (if any) are equal;
+claims about the same counted thing with different figures stay separate and meet in the
+disagreement ledger (see `ledger.py`). Certainty is never upgraded by merging.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from rapidfuzz import fuzz
+
+from summarizer.models import (
+    CERTAINTY_ORDER,
+    Actor,
+    Article,
+    ArticleExtraction,
+    Certainty,
+    Citation,
+    Claim,
+    Corroboration,
+    Event,
+    Evidence,
+    MergedClaim,
+    MergedEvent,
+    Quantity,
+    Source,
+)
+
+CLAIM_SIMILARITY = 82.0
+EVENT_SIMILARITY = 70.0
+CLAIMANT_SIMILARITY = 88.0
+UNATTRIBUTED = "unattributed"
+_T = TypeVar("_T", Claim, Event)
+_STOPWORDS = frozenset(
+    "a an the of to in on at by for from with and or as is are was were be been has have had "
+    "that this these those it its their there said says according".split()
+)
+
+
+@dataclass(frozen=True)
+class SourcedItem(Generic[_T]):
+    """A claim or event together with the numbered source it came from."""
+
+    item: _T
+    source: Source
+
+
+def number_sources(articles: Sequence[Article]) -> list[Source]:
+    """Number the articles 1..n in the order given."""
+    return [
+        Source(
+            number=number,
+            article_id=article.id,
+            title=article.title,
+            outlet=article.outlet,
+            url=article.url,
+            path=article.path,
+            published=article.published,
+        )
+        for number, article in enumerate(articles, start=1)
+    ]
+
+
+def merge_claims(
+    extractions: Sequence[ArticleExtraction], sources: Sequence[Source]
+) -> list[MergedClaim]:
+    """Cluster duplicate claims across articles into merged, cited claims."""
+    by_article = {source.article_id: source for source in sources}
+    items = [
+        SourcedItem(claim, by_article[extraction.article_id])
+        for extraction in extractions
+        for claim in extraction.claims
+    ]
+    texts = [comparable_text(entry.item.statement) for entry in items]
+
+    def same(i: int, j: int) -> bool:
+        a, b = items[i].item, items[j].item
+        if a.polarity != b.polarity or figure_key(a.quantity) != figure_key(b.quantity):
+            return False
+        return _similarity(texts[i], texts[j]) >= CLAIM_SIMILARITY
+
+    clusters = cluster(len(items), same)
+    merged = [_merged_claim([items[i] for i in members]) for members in clusters]
+    return sorted(merged, key=_claim_order)
+
+
+def merge_events(
+    extractions: Sequence[ArticleExtraction], sources: Sequence[Source]
+) -> list[MergedEvent]:
+    """Cluster duplicate events across articles; return them in timeline order."""
+    by_article = {source.article_id: source for source in sources}
+    items = [
+        SourcedItem(event, by_article[extraction.article_id])
+        for extraction in extractions
+        for event in extraction.events
+    ]
+    texts = [comparable_text(entry.item.description) for entry in items]
+
+    def same(i: int, j: int) -> bool:
+        a, b = items[i].item, items[j].item
+        if a.type != b.type or not _dates_compatible(a.date, b.date):
+            return False
+        return _similarity(texts[i], texts[j]) >= EVENT_SIMILARITY
+
+    merged = [_merged_event([items[i] for i in members]) for members in cluster(len(items), same)]
+    return sorted(merged, key=_timeline_order)
+
+
+def comparable_text(text: str) -> str:
+    """Lowercased words without stopwords or punctuation; numbers without separators."""
+    text = re.sub(r"(?<=\d)[,\u202f ](?=\d{3}\b)", "", text.lower())
+    words = re.findall(r"[a-z0-9]+(?:\.[0-9]+)?", text)
+    return " ".join(word for word in words if word not in _STOPWORDS)
+
+
+def figure_key(quantity: Quantity | None) -> tuple[float | None, ...] | None:
+    """The numbers of a figure, for deciding whether two figures are the same."""
+    if quantity is None:
+        return None
+    return (quantity.value, quantity.low, quantity.high)
+
+
+def cluster(count: int, same: Callable[[int, int], bool]) -> list[list[int]]:
+    """Group 0..count-1 into connected components of `same`, in first-seen order."""
+    parent = list(range(count))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i in range(count):
+        for j in range(i + 1, count):
+            if root(i) != root(j) and same(i, j):
+                parent[root(j)] = root(i)
+    groups: dict[int, list[int]] = {}
+    for i in range(count):
+        groups.setdefault(root(i), []).append(i)
+    return list(groups.values())
+
+
+def claimant_groups(names: Sequence[str]) -> list[str]:
+    """Distinct claimants, treating near-identical spellings as one ('NIS' stays apart)."""
+    named = [n for n in names if _normal_claimant(n) != UNATTRIBUTED]
+    keys = [_normal_claimant(n) for n in named]
+    groups = cluster(
+        len(named), lambda i, j: fuzz.token_set_ratio(keys[i], keys[j]) >= CLAIMANT_SIMILARITY
+    )
+    return [named[members[0]] for members in groups]
+
+
+def citation_for(
+    item: Claim | Event,
+    source: Source,
+    evidence: Evidence,
+    *,
+    claimant: str | None = None,
+    certainty: Certainty | None = None,
+) -> Citation:
+    """A citation that shows the quote only when grounding verified or repaired it."""
+    shown = evidence.status != "unverified"
+    return Citation(
+        source=source.number,
+        article_id=source.article_id,
+        claim_or_event_id=item.id,
+        claimant=claimant,
+        certainty=certainty,
+        quote=evidence.quote if shown else None,
+        start=evidence.start if shown else None,
+        end=evidence.end if shown else None,
+        status=evidence.status,
+    )
+
+
+def _similarity(a: str, b: str) -> float:
+    # token_set alone calls any subset a match; averaging with token_sort keeps
+    # "acid leaked" from swallowing every longer sentence about acid.
+    return (fuzz.token_set_ratio(a, b) + fuzz.token_sort_ratio(a, b)) / 2
+
+
+def _medoid(members: Sequence[int], texts: Sequence[str]) -> int:
+    return max(
+        members,
+        key=lambda i: (sum(_similarity(texts[i], texts[j]) for j in members), -i),
+    )
+
+
+def _merged_claim(members: list[SourcedItem[Claim]]) -> MergedClaim:
+    claims = [m.item for m in members]
+    local_texts = [comparable_text(c.statement) for c in claims]
+    representative = claims[_medoid(range(len(claims)), local_texts)]
+    citations = _dedupe(
+        citation_for(m.item, m.source, ev, claimant=m.item.claimant, certainty=m.item.certainty)
+        for m in members
+        for ev in m.item.evidence
+    )
+    least_sure = max((c.certainty for c in claims), key=CERTAINTY_ORDER.index)
+    return MergedClaim(
+        id=_stable_id("mc", [c.id for c in claims]),
+        statement=representative.statement,
+        subject=representative.subject,
+        predicate=representative.predicate,
+        object=representative.object,
+        certainty=least_sure,
+        polarity=representative.polarity,
+        quantity=representative.quantity,
+        citations=citations,
+        corroboration=_corroboration(members),
+    )
+
+
+def _corroboration(members: Sequence[SourcedItem[Claim]]) -> Corroboration:
+    outlets = sorted({m.source.outlet for m in members})
+    claimants = claimant_groups([m.item.claimant for m in members])
+    unattributed_outlets = {
+        m.source.outlet for m in members if _normal_claimant(m.item.claimant) == UNATTRIBUTED
+    }
+    return Corroboration(
+        outlets=outlets,
+        outlet_count=len(outlets),
+        claimants=claimants,
+        independent_origins=len(claimants) + len(unattributed_outlets),
+    )
+
+
+def _merged_event(members: list[SourcedItem[Event]]) -> MergedEvent:
+    events = [m.item for m in members]
+    texts = [comparable_text(e.description) for e in events]
+    representative = events[_medoid(range(len(events)), texts)]
+    dated = sorted((e for e in events if e.date), key=lambda e: -len(e.date or ""))
+    best_date = dated[0] if dated else representative
+    actors: dict[str, Actor] = {}
+    for event in events:
+        for actor in event.actors:
+            actors.setdefault(actor.name.lower(), actor)
+    return MergedEvent(
+        id=_stable_id("me", [e.id for e in events]),
+        type=representative.type,
+        description=representative.description,
+        date=best_date.date,
+        date_precision=best_date.date_precision if best_date.date else "unknown",
+        location=next((e.location for e in events if e.location), None),
+        actors=list(actors.values()),
+        citations=_dedupe(
+            citation_for(m.item, m.source, ev) for m in members for ev in m.item.evidence
+        ),
+    )
+
+
+def _dedupe(citations: Iterable[Citation]) -> list[Citation]:
+    seen: dict[tuple[int, str | None, str], Citation] = {}
+    for citation in citations:
+        key = (citation.source, citation.quote, citation.status)
+        seen.setdefault(key, citation)
+    return sorted(seen.values(), key=lambda c: (c.source, c.start or 0))
+
+
+def _dates_compatible(a: str | None, b: str | None) -> bool:
+    if a is None or b is None:
+        return True
+    return a.startswith(b) or b.startswith(a)
+
+
+def _normal_claimant(name: str) -> str:
+    text = re.sub(r"[^a-z0-9 ]", " ", name.lower())
+    words = [w for w in text.split() if w not in {"the", "a", "an"}]
+    joined = " ".join(words)
+    return UNATTRIBUTED if joined in {"", "unattributed", "unknown", "none", "n a"} else joined
+
+
+def _stable_id(prefix: str, member_ids: Sequence[str]) -> str:
+    digest = hashlib.sha256("|".join(sorted(member_ids)).encode()).hexdigest()[:12]
+    return f"{prefix}-{digest}"
+
+
+def _claim_order(claim: MergedClaim) -> tuple[int, int, int]:
+    # Most widely backed first, then by where it first appears.
+    first = min(c.source for c in claim.citations) if claim.citations else 0
+    return (-claim.corroboration.independent_origins, -claim.corroboration.outlet_count, first)
+
+
+def _timeline_order(event: MergedEvent) -> tuple[int, str, int]:
+    first = min(c.source for c in event.citations) if event.citations else 0
+    return (0 if event.date else 1, event.date or "", first)

@@ -1,0 +1,273 @@
+"""Typed objects that flow through the pipeline: ingest -> extract -> ground -> merge -> render.
+
+These pydantic models are the single source of truth; `schemas/*.json` are generated from
+them (`summarizer schema`) so that non-Python consumers can validate our JSON output.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+EvidenceStatus = Literal["verified", "repaired", "unverified"]
+Certainty = Literal["certain", "probable", "possible", "unknown"]
+Polarity = Literal["asserted", "denied"]
+Qualifier = Literal["exact", "about", "at_least", "up_to", "range", "vague"]
+EventType = Literal[
+    "deployment",
+    "attack",
+    "incident",
+    "meeting",
+    "agreement",
+    "statement",
+    "transfer",
+    "casualties",
+    "sanction",
+    "other",
+]
+DatePrecision = Literal["day", "month", "year", "unknown"]
+DifferenceKind = Literal[
+    "conflict", "different_time", "different_scope", "vague_vs_precise", "consistent"
+]
+
+# ISO 8601 calendar date at day, month or year precision ("2024-10-18", "2024-10", "2024").
+# Spelled without \d or {n}: llama-cpp-python's grammar converter mangles both and its
+# server dies on the resulting grammar.
+PARTIAL_DATE_PATTERN = r"^[0-9][0-9][0-9][0-9](-[0-9][0-9](-[0-9][0-9])?)?$"
+
+# Ranks certainty from most to least sure; merging keeps the least sure, never upgrades.
+CERTAINTY_ORDER: tuple[Certainty, ...] = ("certain", "probable", "possible", "unknown")
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Article(_Frozen):
+    """One source article after ingestion: normalized text plus what we know about it."""
+
+    id: str = Field(description="Stable content hash of the normalized text.")
+    title: str
+    outlet: str = Field(description="Publisher that carried the article; 'unknown' if not known.")
+    url: str | None = None
+    path: str | None = Field(default=None, description="Local file it was read from, if any.")
+    published: dt.date | None = None
+    text: str = Field(description="Normalized article text; every offset refers to it.")
+
+
+class Evidence(_Frozen):
+    """A quote proposed by the model, located (or not) in its article by deterministic code."""
+
+    article_id: str
+    quote: str = Field(
+        description="The article's own text at [start, end) when located, else the model's "
+        "proposal. Only verified or repaired evidence is ever displayed as a quote."
+    )
+    proposed_quote: str = Field(description="The quote exactly as the model proposed it.")
+    start: int | None = None
+    end: int | None = None
+    status: EvidenceStatus
+
+
+class Quantity(_Frozen):
+    """A figure as the source states it, never rounded or merged with other sources' figures."""
+
+    text: str = Field(description="The figure as written, e.g. 'as many as 10,900 to 12,000'.")
+    value: float | None = None
+    low: float | None = None
+    high: float | None = None
+    unit: str | None = None
+    counted: str = Field(description="What is counted, e.g. 'North Korean troops in Russia'.")
+    qualifier: Qualifier
+    as_of: str | None = Field(default=None, pattern=PARTIAL_DATE_PATTERN)
+
+
+class Claim(_Frozen):
+    """A self-contained statement from one article, with who asserts it and how surely."""
+
+    id: str
+    article_id: str
+    statement: str
+    subject: str
+    predicate: str
+    object: str
+    claimant: str = Field(description="Who asserts it (not the outlet); 'unattributed' allowed.")
+    certainty: Certainty
+    polarity: Polarity
+    quantity: Quantity | None = None
+    evidence: list[Evidence]
+
+
+class Actor(_Frozen):
+    name: str
+    role: str
+
+
+class Event(_Frozen):
+    """Something that happened, as one article reports it."""
+
+    id: str
+    article_id: str
+    type: EventType
+    description: str
+    actors: list[Actor]
+    location: str | None = None
+    date: str | None = Field(default=None, pattern=PARTIAL_DATE_PATTERN)
+    date_precision: DatePrecision
+    evidence: list[Evidence]
+
+
+class TokenUsage(_Frozen):
+    """Tokens as reported by the server, summed over every attempt (retries and re-asks)."""
+
+    calls: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    reasks: int = 0
+
+    def __add__(self, other: TokenUsage) -> TokenUsage:
+        return TokenUsage(
+            calls=self.calls + other.calls,
+            prompt_tokens=self.prompt_tokens + other.prompt_tokens,
+            completion_tokens=self.completion_tokens + other.completion_tokens,
+            reasks=self.reasks + other.reasks,
+        )
+
+
+class ArticleExtraction(_Frozen):
+    """What the model proposed for one article, grounded or not yet."""
+
+    article_id: str
+    events: list[Event]
+    claims: list[Claim]
+    chunks: int = Field(description="How many requests the article was split into.")
+    usage: TokenUsage
+    warnings: list[str] = Field(default_factory=list)
+
+
+class Source(_Frozen):
+    """A numbered source of the briefing; citations refer to it by number."""
+
+    number: int
+    article_id: str
+    title: str
+    outlet: str
+    url: str | None = None
+    path: str | None = None
+    published: dt.date | None = None
+
+
+class Citation(_Frozen):
+    """One source's support for a merged claim or event."""
+
+    source: int = Field(description="Number of the cited source.")
+    article_id: str
+    claim_or_event_id: str
+    claimant: str | None = None
+    certainty: Certainty | None = None
+    quote: str | None = Field(
+        default=None, description="Verbatim quote, present only when verified or repaired."
+    )
+    start: int | None = None
+    end: int | None = None
+    status: EvidenceStatus
+
+
+class Corroboration(_Frozen):
+    """How widely a claim is carried and by how many independent origins."""
+
+    outlets: list[str]
+    outlet_count: int
+    claimants: list[str]
+    independent_origins: int = Field(
+        description="Distinct named claimants, plus one per outlet carrying it unattributed."
+    )
+
+
+class MergedClaim(_Frozen):
+    id: str
+    statement: str
+    subject: str
+    predicate: str
+    object: str
+    certainty: Certainty = Field(description="The least sure certainty among its sources.")
+    polarity: Polarity
+    quantity: Quantity | None = None
+    citations: list[Citation]
+    corroboration: Corroboration
+
+
+class MergedEvent(_Frozen):
+    id: str
+    type: EventType
+    description: str
+    date: str | None = Field(default=None, pattern=PARTIAL_DATE_PATTERN)
+    date_precision: DatePrecision
+    location: str | None = None
+    actors: list[Actor]
+    citations: list[Citation]
+
+
+class LedgerEntry(_Frozen):
+    """One source's figure for a disputed quantity slot."""
+
+    source: int
+    claim_id: str
+    outlet: str
+    claimant: str
+    quantity: Quantity
+    published: dt.date | None = None
+    citation: Citation
+
+
+class Difference(_Frozen):
+    """Why two entries of a slot differ."""
+
+    first: int = Field(description="Index of the first entry in the slot.")
+    second: int = Field(description="Index of the second entry in the slot.")
+    kind: DifferenceKind
+    explanation: str
+
+
+class Disagreement(_Frozen):
+    """A quantity slot (the same counted thing) where sources give different figures."""
+
+    slot: str
+    unit: str | None = None
+    entries: list[LedgerEntry]
+    differences: list[Difference]
+
+
+class ArticleFailure(_Frozen):
+    """An article that could not be used, and why; it is reported, never silently dropped."""
+
+    source: str
+    message: str
+
+
+class RunStats(_Frozen):
+    model: str
+    endpoint: str
+    articles: int
+    llm_calls: int
+    reasks: int
+    prompt_tokens: int
+    completion_tokens: int
+    cache_hits: int = 0
+    cost_usd: float | None = Field(default=None, description="None when the price is unknown.")
+    wall_seconds: float
+    failures: list[ArticleFailure] = Field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list)
+
+
+class Briefing(_Frozen):
+    """The merged, cited briefing: the product's output."""
+
+    generated_at: dt.datetime
+    sources: list[Source]
+    events: list[MergedEvent] = Field(description="Merged events, in timeline order.")
+    claims: list[MergedClaim]
+    disagreements: list[Disagreement]
+    stats: RunStats

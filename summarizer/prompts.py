@@ -1,0 +1,49 @@
+"""Prompt templates: files shipped in the package, rendered strictly.
+
+A missing variable is an error. Values are inserted once and never re-parsed, so braces,
+`{%` or `$` inside an article cannot break or steer the template.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+import jinja2
+
+
+@dataclass(frozen=True)
+class Prompt:
+    name: str
+    source: str
+
+    @property
+    def content_hash(self) -> str:
+        """Hash of the template text: part of every cache key that depends on it."""
+        return hashlib.sha256(self.source.encode("utf-8")).hexdigest()
+
+    def render(self, **variables: str) -> str:
+        """Render with exactly the variables the template uses.
+
+        Raises:
+            jinja2.UndefinedError: a variable the template uses was not given.
+        """
+        return _environment().from_string(self.source).render(**variables)
+
+
+@cache
+def load_prompt(name: str) -> Prompt:
+    """Load `summarizer/prompts/<name>.md`."""
+    source = resources.files("summarizer").joinpath("prompts", f"{name}.md").read_text("utf-8")
+    return Prompt(name=name, source=source)
+
+
+@cache
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+        keep_trailing_newline=False,
+    )

@@ -1,0 +1,245 @@
+"""Render a `Briefing` as Markdown a person can read and check in seconds."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+
+from summarizer.models import (
+    Briefing,
+    Citation,
+    Difference,
+    DifferenceKind,
+    Disagreement,
+    LedgerEntry,
+    MergedClaim,
+    MergedEvent,
+    RunStats,
+    Source,
+)
+
+_DIFFERENCE_WORDS: dict[DifferenceKind, str] = {
+    "conflict": "true conflict",
+    "different_time": "different time",
+    "different_scope": "different scope or measure",
+    "vague_vs_precise": "vague vs precise",
+    "consistent": "consistent (no real conflict)",
+}
+
+# A line that starts like this would turn into a heading, quote or nested list.
+_BLOCK_START = re.compile(r"^(#|>|[-+*=](\s|$)|\d+[.)](\s|$))")
+# Backslash first, so the escapes added for the others are not themselves escaped.
+_INLINE_ESCAPES = (("\\", "\\\\"), ("<", "\\<"))
+
+
+def render_markdown(briefing: Briefing) -> str:
+    """Render a briefing as Markdown.
+
+    Sections, in order: summary, timeline, claims, disagreement ledger, sources and run
+    statistics. A citation's quote is shown only when grounding verified or repaired
+    it; unverified evidence is listed by source number alone. The output depends only
+    on the briefing (its `generated_at` is the time shown), so equal input renders
+    byte-for-byte equal text.
+
+    Args:
+        briefing: The merged briefing to render.
+
+    Returns:
+        The Markdown document, ending with a single newline.
+    """
+    sections = [
+        _summary_section(briefing),
+        _timeline_section(briefing.events),
+        _claims_section(briefing.claims),
+        _disagreements_section(briefing.disagreements),
+        _sources_section(briefing.sources),
+        _stats_section(briefing.stats),
+    ]
+    return "\n\n".join("\n".join(lines) for lines in sections) + "\n"
+
+
+def _text(value: str) -> str:
+    """Model- or source-produced text made safe to place anywhere on one Markdown line."""
+    flat = " ".join(value.split())
+    for raw, escaped in _INLINE_ESCAPES:
+        flat = flat.replace(raw, escaped)
+    return "\\" + flat if _BLOCK_START.match(flat) else flat
+
+
+def _cell(value: str) -> str:
+    return _text(value).replace("|", "\\|")
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def _shown_quote(citation: Citation) -> str | None:
+    # The status check guards against a quote left on a citation grounding rejected.
+    if citation.status == "unverified" or citation.quote is None:
+        return None
+    return citation.quote
+
+
+def _refs(citations: Iterable[Citation]) -> str:
+    return " ".join(f"[{number}]" for number in sorted({c.source for c in citations}))
+
+
+def _quote_lines(citations: list[Citation]) -> list[str]:
+    lines: list[str] = []
+    for citation in sorted(citations, key=lambda c: c.source):
+        quote = _shown_quote(citation)
+        if quote is None:
+            line = f"  - [{citation.source}] (quote not verified)"
+        else:
+            line = f'  - > "{_text(quote)}" [{citation.source}]'
+        if line not in lines:
+            lines.append(line)
+    return lines
+
+
+def _summary_section(briefing: Briefing) -> list[str]:
+    generated = briefing.generated_at
+    # A naive timestamp is taken to be UTC already; an aware one is converted.
+    if generated.tzinfo is not None:
+        generated = generated.astimezone(dt.UTC)
+    counts = ", ".join(
+        [
+            _plural(len(briefing.sources), "source"),
+            _plural(len(briefing.events), "event"),
+            _plural(len(briefing.claims), "claim"),
+            _plural(len(briefing.disagreements), "disagreement"),
+        ]
+    )
+    return ["# Briefing", "", f"{counts}; generated {generated:%Y-%m-%d %H:%M} UTC"]
+
+
+def _timeline_section(events: list[MergedEvent]) -> list[str]:
+    lines = ["## Timeline", ""]
+    if not events:
+        return [*lines, "No events found."]
+    for event in events:
+        place = f" ({_text(event.location)})" if event.location else ""
+        lines.append(
+            f"- {event.date or 'undated'} — {event.type} — {_text(event.description)}{place} "
+            f"{_refs(event.citations)}".rstrip()
+        )
+        lines.extend(_quote_lines(event.citations))
+    return lines
+
+
+def _claim_details(claim: MergedClaim) -> str:
+    corroboration = claim.corroboration
+    claimants = ", ".join(_text(name) for name in corroboration.claimants) or "unattributed"
+    parts = [
+        f"certainty: {claim.certainty}",
+        f"claimed by: {claimants}",
+        f"{_plural(corroboration.outlet_count, 'outlet')}, "
+        f"{_plural(corroboration.independent_origins, 'independent origin')}",
+    ]
+    refs = _refs(claim.citations)
+    if refs:
+        parts.append(refs)
+    return "  - " + " · ".join(parts)
+
+
+def _claims_section(claims: list[MergedClaim]) -> list[str]:
+    lines = ["## Claims", ""]
+    if not claims:
+        return [*lines, "No claims found."]
+    for claim in claims:
+        denial = "**Denied:** " if claim.polarity == "denied" else ""
+        lines.append(f"- {denial}{_text(claim.statement)}")
+        lines.append(_claim_details(claim))
+        lines.extend(_quote_lines(claim.citations))
+    return lines
+
+
+def _as_of(entry: LedgerEntry) -> str:
+    if entry.quantity.as_of:
+        return f"{entry.quantity.as_of} (as stated)"
+    if entry.published:
+        return f"{entry.published.isoformat()} (published)"
+    return "unknown"
+
+
+def _ledger_row(entry: LedgerEntry) -> str:
+    quote = _shown_quote(entry.citation)
+    cells = [
+        f"[{entry.source}]",
+        _cell(entry.outlet),
+        _cell(entry.claimant),
+        _cell(entry.quantity.text),
+        entry.quantity.qualifier.replace("_", " "),
+        _as_of(entry),
+        f'"{_cell(quote)}"' if quote is not None else "(not verified)",
+    ]
+    return "| " + " | ".join(cells) + " |"
+
+
+def _difference_line(disagreement: Disagreement, difference: Difference) -> str:
+    first = disagreement.entries[difference.first].source
+    second = disagreement.entries[difference.second].source
+    kind = _DIFFERENCE_WORDS[difference.kind]
+    return f"- [{first}] vs [{second}]: {kind} — {_text(difference.explanation)}"
+
+
+def _disagreements_section(disagreements: list[Disagreement]) -> list[str]:
+    lines = ["## Disagreements", ""]
+    if not disagreements:
+        return [*lines, "No conflicting figures found."]
+    for disagreement in disagreements:
+        lines += [
+            f"### {_text(disagreement.slot)}",
+            "",
+            "| Source | Outlet | Claimant | Figure | Qualifier | As of | Quote |",
+            "| --- | --- | --- | --- | --- | --- | --- |",
+        ]
+        lines.extend(_ledger_row(entry) for entry in disagreement.entries)
+        if disagreement.differences:
+            lines.append("")
+            lines.extend(_difference_line(disagreement, d) for d in disagreement.differences)
+        lines.append("")
+    return lines[:-1]
+
+
+def _source_line(source: Source) -> str:
+    published = source.published.isoformat() if source.published else "undated"
+    location = source.url or source.path
+    where = f" {location}" if location else ""
+    return (
+        f"- [{source.number}] {_text(source.outlet)} — {_text(source.title)} ({published}){where}"
+    )
+
+
+def _sources_section(sources: list[Source]) -> list[str]:
+    lines = ["## Sources", ""]
+    if not sources:
+        return [*lines, "No sources."]
+    return lines + [_source_line(s) for s in sorted(sources, key=lambda s: s.number)]
+
+
+def _stats_section(stats: RunStats) -> list[str]:
+    cost = f"${stats.cost_usd:.4f}" if stats.cost_usd is not None else "unknown"
+    lines = [
+        "## Run statistics",
+        "",
+        f"- Model: {_text(stats.model)}",
+        f"- Endpoint: {_text(stats.endpoint)}",
+        f"- Articles: {stats.articles}",
+        f"- LLM calls: {stats.llm_calls}",
+        f"- Re-asks: {stats.reasks}",
+        f"- Prompt tokens: {stats.prompt_tokens:,}",
+        f"- Completion tokens: {stats.completion_tokens:,}",
+        f"- Cache hits: {stats.cache_hits}",
+        f"- Cost: {cost}",
+        f"- Wall time: {stats.wall_seconds:.1f} s",
+    ]
+    if stats.failures:
+        lines += ["", "### Articles that failed", ""]
+        lines += [f"- {_text(f.source)}: {_text(f.message)}" for f in stats.failures]
+    if stats.warnings:
+        lines += ["", "### Warnings", ""]
+        lines += [f"- {_text(warning)}" for warning in stats.warnings]
+    return lines

@@ -1,0 +1,114 @@
+"""Split text into sentences with offsets, for sentence-by-sentence extraction."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# A sentence ends at . ! or ? (optionally followed by a closing quote or bracket) before
+# whitespace and a capital letter, digit or opening quote.
+_BOUNDARY = re.compile(
+    r"(?<=[.!?])(?P<close>[\"'\u2019\u201d)\]]?)\s+(?=[A-Z0-9\"'\u2018\u201c(\[])"
+)
+_ABBREVIATIONS = frozenset(
+    {
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "st",
+        "gen",
+        "col",
+        "lt",
+        "sgt",
+        "capt",
+        "prof",
+        "sen",
+        "rep",
+        "gov",
+        "no",
+        "vs",
+        "inc",
+        "ltd",
+        "co",
+        "corp",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "aug",
+        "sept",
+        "sep",
+        "oct",
+        "nov",
+        "dec",
+        "u.s",
+        "u.k",
+        "u.n",
+        "a.m",
+        "p.m",
+        "e.g",
+        "i.e",
+    }
+)
+# Sentences that state a figure get a required quantity in the extraction schema.
+_NUMBER = re.compile(
+    r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
+    r"forty|fifty|hundred|hundreds|thousand|thousands|million|millions|billion|dozen|dozens|"
+    r"half|double|triple)\b",
+    re.IGNORECASE,
+)
+# Sentences that say when something happened may report a timeline event.
+_TIME = re.compile(
+    r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|today|yesterday|tonight|"
+    r"morning|afternoon|evening|overnight|january|february|march|april|may|june|july|august|"
+    r"september|october|november|december|last week|this week|\d{1,2}:\d{2}|a\.m\.|p\.m\.|"
+    r"(?:19|20)\d{2})\b",
+    re.IGNORECASE,
+)
+_MIN_WORDS = 3
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence of a text; `text == source[start:end]`."""
+
+    start: int
+    end: int
+    text: str
+
+    @property
+    def has_figure(self) -> bool:
+        return _NUMBER.search(self.text) is not None
+
+    @property
+    def has_time(self) -> bool:
+        return _TIME.search(self.text) is not None
+
+
+def split_sentences(text: str) -> list[Sentence]:
+    """Split `text` into sentences, one paragraph (line) at a time.
+
+    Lines too short to state a fact (headings, bylines, "No comments:") are skipped.
+    """
+    sentences: list[Sentence] = []
+    for line in re.finditer(r"[^\n]+", text):
+        cursor = line.start()
+        for boundary in _BOUNDARY.finditer(text, line.start(), line.end()):
+            if _ends_with_abbreviation(text[cursor : boundary.start()]):
+                continue
+            end = boundary.start() + len(boundary.group("close"))
+            sentences.append(Sentence(cursor, end, text[cursor:end]))
+            cursor = boundary.end()
+        if cursor < line.end():
+            tail = text[cursor : line.end()].rstrip()
+            sentences.append(Sentence(cursor, cursor + len(tail), tail))
+    return [s for s in sentences if len(s.text.split()) >= _MIN_WORDS]
+
+
+def _ends_with_abbreviation(fragment: str) -> bool:
+    words = fragment.split()
+    if not words or not words[-1].endswith("."):
+        return False
+    last = words[-1].lower().strip("(\"'").removesuffix(".")
+    return last in _ABBREVIATIONS or (len(last) == 1 and last.isalpha())

@@ -1,0 +1,81 @@
+"""The whole product against recorded responses of the embedded model: API and CLI.
+
+Both tests brief `examples/articles` and share one cassette. Re-record with
+`rm -r cassettes/test_end_to_end && python -m pytest tests/test_end_to_end.py --record-mode=once`.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+from typer.testing import CliRunner
+
+from summarizer import Briefing, brief, render_markdown
+from summarizer.cli import app
+from summarizer.config import Settings
+from summarizer.ingest import read_path
+from tests.conftest import EXAMPLES, SCHEMAS
+
+pytestmark = [pytest.mark.vcr, pytest.mark.default_cassette("examples_briefing.yaml")]
+
+
+def _texts_by_article() -> dict[str, str]:
+    return {article.id: article.text for article in read_path(EXAMPLES)}
+
+
+def _assert_quotes_verbatim(briefing: Briefing) -> int:
+    texts = _texts_by_article()
+    shown = 0
+    citations = [c for claim in briefing.claims for c in claim.citations]
+    citations += [c for event in briefing.events for c in event.citations]
+    for citation in citations:
+        if citation.quote is None:
+            assert citation.status == "unverified"
+            continue
+        assert citation.start is not None and citation.end is not None
+        assert texts[citation.article_id][citation.start : citation.end] == citation.quote
+        shown += 1
+    return shown
+
+
+def test_briefing_of_examples_through_the_python_api(recorded_settings: Settings) -> None:
+    briefing = brief([EXAMPLES], settings=recorded_settings)
+
+    assert len(briefing.sources) == 5
+    assert briefing.stats.failures == []
+    assert briefing.stats.llm_calls >= 5
+    assert briefing.stats.completion_tokens > 0
+    assert len(briefing.claims) >= 20
+    assert _assert_quotes_verbatim(briefing) >= 20
+    schema = json.loads((SCHEMAS / "briefing.schema.json").read_text())
+    jsonschema.validate(json.loads(briefing.model_dump_json()), schema)
+    assert "## Disagreements" in render_markdown(briefing)
+
+
+def test_briefing_of_examples_through_the_cli(
+    recorded_settings: Settings, tmp_path: Path
+) -> None:
+    output = tmp_path / "briefing.json"
+    result = CliRunner().invoke(
+        app,
+        [
+            "brief",
+            str(EXAMPLES),
+            "-o",
+            str(output),
+            "--base-url",
+            str(recorded_settings.base_url),
+            "--model",
+            recorded_settings.model,
+            "--mode",
+            recorded_settings.mode,
+        ],
+    )
+
+    assert result.exit_code == 0, result.output
+    briefing = Briefing.model_validate_json(output.read_text())
+    assert len(briefing.sources) == 5
+    assert _assert_quotes_verbatim(briefing) >= 20

@@ -1,0 +1,257 @@
+"""Unit tests for the Markdown renderer: pure function, hand-built briefing, no HTTP."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from summarizer.models import (
+    Actor,
+    ArticleFailure,
+    Briefing,
+    Citation,
+    Corroboration,
+    Difference,
+    Disagreement,
+    LedgerEntry,
+    MergedClaim,
+    MergedEvent,
+    Quantity,
+    RunStats,
+    Source,
+)
+from summarizer.render_markdown import render_markdown
+
+VERIFIED_QUOTE = "about 1,500 soldiers had arrived by October"
+UNVERIFIED_QUOTE = "a secret fleet carried twelve thousand men"
+
+
+def _citation(source: int, *, quote: str | None, status: str, item: str = "c1") -> Citation:
+    return Citation.model_validate(
+        {
+            "source": source,
+            "article_id": f"a{source}",
+            "claim_or_event_id": item,
+            "quote": quote,
+            "status": status,
+        }
+    )
+
+
+def _quantity(text: str, *, as_of: str | None) -> Quantity:
+    return Quantity(text=text, counted="troops in the region", qualifier="about", as_of=as_of)
+
+
+def _briefing(**overrides: object) -> Briefing:
+    verified = _citation(1, quote=VERIFIED_QUOTE, status="verified")
+    # Grounding rejected this quote but left it on the citation; it must never be shown.
+    unverified = _citation(2, quote=UNVERIFIED_QUOTE, status="unverified", item="c2")
+    fields: dict[str, object] = {
+        "generated_at": dt.datetime(2024, 12, 5, 15, 30, tzinfo=dt.timezone(dt.timedelta(hours=1))),
+        "sources": [
+            Source(number=2, article_id="a2", title="Fleet | report", outlet="Daily Wire-less"),
+            Source(
+                number=1,
+                article_id="a1",
+                title="Troops arrive",
+                outlet="Harbor Gazette",
+                url="https://example.org/troops",
+                published=dt.date(2024, 10, 20),
+            ),
+        ],
+        "events": [
+            MergedEvent(
+                id="e1",
+                type="deployment",
+                description="Troops arrive\nat the border",
+                date="2024-10",
+                date_precision="month",
+                actors=[Actor(name="Army", role="deployer")],
+                citations=[verified, verified, unverified],
+            )
+        ],
+        "claims": [
+            MergedClaim(
+                id="m1",
+                statement="About 1,500 soldiers arrived by October.",
+                subject="soldiers",
+                predicate="arrived",
+                object="border",
+                certainty="probable",
+                polarity="asserted",
+                citations=[verified],
+                corroboration=Corroboration(
+                    outlets=["Harbor Gazette", "Daily Wire-less", "Third Post"],
+                    outlet_count=3,
+                    claimants=["Defence Ministry"],
+                    independent_origins=2,
+                ),
+            ),
+            MergedClaim(
+                id="m2",
+                statement="A fleet carried twelve thousand men.",
+                subject="fleet",
+                predicate="carried",
+                object="men",
+                certainty="possible",
+                polarity="denied",
+                citations=[unverified],
+                corroboration=Corroboration(
+                    outlets=["Daily Wire-less"],
+                    outlet_count=1,
+                    claimants=[],
+                    independent_origins=1,
+                ),
+            ),
+        ],
+        "disagreements": [
+            Disagreement(
+                slot="troops in the region",
+                entries=[
+                    LedgerEntry(
+                        source=1,
+                        claim_id="c1",
+                        outlet="Harbor Gazette",
+                        claimant="Defence Ministry",
+                        quantity=_quantity("about 1,500", as_of="2024-10"),
+                        published=dt.date(2024, 10, 20),
+                        citation=verified,
+                    ),
+                    LedgerEntry(
+                        source=2,
+                        claim_id="c2",
+                        outlet="Daily Wire-less",
+                        claimant="Officials | unnamed",
+                        quantity=_quantity("12,000", as_of=None),
+                        published=dt.date(2024, 12, 1),
+                        citation=unverified,
+                    ),
+                ],
+                differences=[
+                    Difference(
+                        first=0,
+                        second=1,
+                        kind="different_time",
+                        explanation="October figure vs December figure",
+                    )
+                ],
+            )
+        ],
+        "stats": RunStats(
+            model="qwen2.5-coder-1.5b",
+            endpoint="http://127.0.0.1:8080/v1",
+            articles=3,
+            llm_calls=4,
+            reasks=1,
+            prompt_tokens=12345,
+            completion_tokens=678,
+            cache_hits=2,
+            wall_seconds=12.345,
+            failures=[ArticleFailure(source="broken.html", message="no main text")],
+        ),
+    }
+    fields.update(overrides)
+    return Briefing.model_validate(fields)
+
+
+@pytest.fixture
+def markdown() -> str:
+    return render_markdown(_briefing())
+
+
+def test_sections_appear_in_order(markdown: str) -> None:
+    headings = [line for line in markdown.splitlines() if line.startswith("## ")]
+    assert markdown.startswith("# Briefing\n")
+    assert headings == [
+        "## Timeline",
+        "## Claims",
+        "## Disagreements",
+        "## Sources",
+        "## Run statistics",
+    ]
+
+
+def test_summary_counts_and_utc_time(markdown: str) -> None:
+    assert "2 sources, 1 event, 2 claims, 1 disagreement; generated 2024-12-05 14:30 UTC" in (
+        markdown
+    )
+
+
+def test_unverified_quote_text_never_appears(markdown: str) -> None:
+    assert UNVERIFIED_QUOTE not in markdown
+    assert "  - [2] (quote not verified)" in markdown
+    assert "| (not verified) |" in markdown
+
+
+def test_verified_quote_appears_with_its_source(markdown: str) -> None:
+    assert f'  - > "{VERIFIED_QUOTE}" [1]' in markdown
+    # The duplicated verified citation on the event is shown once.
+    assert markdown.count(f'> "{VERIFIED_QUOTE}" [1]') == 2
+
+
+def test_timeline_bullet_flattens_newlines_and_dedupes_citations(markdown: str) -> None:
+    assert "- 2024-10 — deployment — Troops arrive at the border [1] [2]\n" in markdown
+
+
+def test_claim_details_and_denial(markdown: str) -> None:
+    assert (
+        "  - certainty: probable · claimed by: Defence Ministry · "
+        "3 outlets, 2 independent origins · [1]"
+    ) in markdown
+    assert "- **Denied:** A fleet carried twelve thousand men." in markdown
+    assert "claimed by: unattributed · 1 outlet, 1 independent origin · [2]" in markdown
+    assert "**Denied:** About" not in markdown
+
+
+def test_ledger_table_rows_and_pipe_escaping(markdown: str) -> None:
+    assert "### troops in the region" in markdown
+    assert (
+        "| [1] | Harbor Gazette | Defence Ministry | about 1,500 | about | "
+        f'2024-10 (as stated) | "{VERIFIED_QUOTE}" |'
+    ) in markdown
+    assert (
+        "| [2] | Daily Wire-less | Officials \\| unnamed | 12,000 | about | "
+        "2024-12-01 (published) | (not verified) |"
+    ) in markdown
+    assert "- [1] vs [2]: different time — October figure vs December figure" in markdown
+
+
+def test_sources_sorted_and_described(markdown: str) -> None:
+    one = "- [1] Harbor Gazette — Troops arrive (2024-10-20) https://example.org/troops"
+    two = "- [2] Daily Wire-less — Fleet | report (undated)"
+    assert one in markdown
+    assert two in markdown
+    assert markdown.index(one) < markdown.index(two)
+
+
+def test_run_statistics(markdown: str) -> None:
+    stats = markdown[markdown.index("## Run statistics") :]
+    for line in [
+        "- Model: qwen2.5-coder-1.5b",
+        "- Prompt tokens: 12,345",
+        "- Completion tokens: 678",
+        "- Cost: unknown",
+        "- Wall time: 12.3 s",
+        "### Articles that failed",
+        "- broken.html: no main text",
+    ]:
+        assert line in stats
+    assert "### Warnings" not in stats
+
+
+def test_empty_briefing_says_so() -> None:
+    rendered = render_markdown(_briefing(events=[], claims=[], disagreements=[]))
+    assert "No conflicting figures found." in rendered
+    assert "No events found." in rendered
+    assert "No claims found." in rendered
+
+
+def test_layout_breaking_text_is_neutralised() -> None:
+    claim = _briefing().claims[0].model_copy(update={"statement": "# Not a heading\n- nor a list"})
+    rendered = render_markdown(_briefing(claims=[claim]))
+    assert "- \\# Not a heading - nor a list" in rendered
+
+
+def test_rendering_is_deterministic() -> None:
+    assert render_markdown(_briefing()) == render_markdown(_briefing())
