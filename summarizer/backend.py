@@ -9,6 +9,7 @@ import asyncio
 import contextlib
 import os
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import openai
 
@@ -34,7 +35,11 @@ async def open_backend(
         async with _client_for(settings.base_url, settings) as remote:
             yield remote, settings
         return
-    weights = settings.gguf or await asyncio.to_thread(ensure_embedded_weights)
+    weights: Path = (
+        settings.gguf
+        if settings.gguf is not None
+        else await asyncio.to_thread(ensure_embedded_weights)
+    )
     # llama-cpp-python defaults to half the cores; generation is the bottleneck, use all.
     server = EmbeddedServer(weights, model_alias=settings.model, n_threads=os.cpu_count())
     try:

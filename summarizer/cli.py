@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from enum import StrEnum
@@ -78,7 +79,8 @@ def brief(
         gguf=gguf,
         max_reasks=max_reasks,
     )
-    briefing = run_brief(paths, settings=settings, on_progress=None if quiet else _progress)
+    sources = [path if path == "-" else Path(path) for path in paths]
+    briefing = run_brief(sources, settings=settings, on_progress=None if quiet else _progress)
     text = render_json(briefing) if chosen is OutputFormat.json else render_markdown(briefing)
     if output is None:
         sys.stdout.write(text)
@@ -117,6 +119,8 @@ def _progress(message: str) -> None:
 
 def main() -> None:
     """Console entry point: run the app, turning our errors into one line and an exit code."""
+    # Libraries (instructor) log failures we already report in one line; keep stderr ours.
+    logging.getLogger().addHandler(logging.NullHandler())
     try:
         app()
     except UserError as error:

@@ -8,6 +8,7 @@ Nothing here runs at import time; `resolve_settings` reads the environment when 
 
 from __future__ import annotations
 
+import math
 import os
 import tomllib
 from collections.abc import Mapping
@@ -39,6 +40,9 @@ _ENVIRONMENT: dict[str, tuple[str, ...]] = {
     "request_timeout": ("SUMMARIZER_REQUEST_TIMEOUT",),
     "article_deadline": ("SUMMARIZER_ARTICLE_DEADLINE",),
 }
+
+
+_NUMERIC = frozenset({"max_reasks", "request_timeout", "article_deadline"})
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -192,12 +196,21 @@ def _read_config_file(path: Path) -> dict[str, Any]:
             f"unknown setting(s) {', '.join(unknown)} in {path}",
             hint=f"known settings: {', '.join(sorted(_ENVIRONMENT))}",
         )
+    for name, value in data.items():
+        expected = (int, float) if name in _NUMERIC else str
+        if isinstance(value, bool) or not isinstance(value, expected):
+            raise ConfigError(
+                f"{name} in {path} must be a {'number' if name in _NUMERIC else 'string'}, "
+                f"got {value!r}"
+            )
     return data
 
 
 def _as_int(name: str, value: Any, *, default: int, minimum: int) -> int:
     if value is None:
         return default
+    if isinstance(value, float) and not value.is_integer():
+        raise ConfigError(f"{name} must be a whole number, got {value!r}")
     try:
         number = int(value)
     except (TypeError, ValueError):
@@ -214,6 +227,6 @@ def _as_float(name: str, value: Any, *, default: float) -> float:
         number = float(value)
     except (TypeError, ValueError):
         raise ConfigError(f"{name} must be a number of seconds, got {value!r}") from None
-    if number <= 0:
+    if not math.isfinite(number) or number <= 0:
         raise ConfigError(f"{name} must be positive, got {number}")
     return number

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from functools import cache
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, create_model, field_validator
 
@@ -125,11 +125,16 @@ def response_model_for(sentences: Sequence[Sentence]) -> type[BaseModel]:
             create_model(
                 f"Sentence{index}",
                 __base__=_combined(bases),
-                quote=(Literal[sentence.text], ...),  # type: ignore[valid-type]
+                quote=(_pinned(sentence.text), ...),
             ),
             ...,
         )
     return create_model("ChunkFacts", __base__=_Draft, **fields)
+
+
+def _pinned(text: str) -> Any:
+    """A type that admits exactly `text`: a grammar constant, and a validation check."""
+    return cast(Any, Literal).__getitem__(text)
 
 
 @cache

@@ -28,7 +28,13 @@ _HEADER_KEYS = {
 _HEADER_LINE = re.compile(r"^([A-Za-z]+):\s*(.*)$")
 _DATE_FORMATS = ("%Y-%m-%d", "%A, %B %d, %Y", "%B %d, %Y", "%d %B %Y")
 # Characters that only differ from a space or a newline in how they look.
-_SPACE_LIKE = dict.fromkeys(map(ord, "\u00a0\u2007\u202f\u2009\u200a\u3000\t"), " ")
+_SPACE_LIKE = dict.fromkeys(
+    map(
+        ord,
+        "\t\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000",
+    ),
+    " ",
+)
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"), None)
 _LINE_BREAKS = dict.fromkeys(map(ord, "\r\u2028\u2029\x0b\x0c\x85"), "\n")
 _MAX_TITLE_CHARS = 160
@@ -127,8 +133,12 @@ def read_stdin(stream: TextIO | None = None) -> Article:
 def collect_articles(sources: Iterable[str | Path | Article]) -> list[Article]:
     """Turn paths, `-` (stdin), raw strings and Articles into Articles, in the order given.
 
-    A `str` is a path if such a file or folder exists or it is `-`; otherwise it is
-    treated as the article's text.
+    A `str` is read as a path when it is `-`, names an existing file or folder, or looks
+    like a path (one line, no spaces, with a `/` or an article suffix), so that a mistyped
+    path is an error rather than a one-line article; any other `str` is article text.
+
+    Raises:
+        InputError: a path that does not exist or cannot be read.
     """
     articles: list[Article] = []
     for source in sources:
@@ -138,11 +148,20 @@ def collect_articles(sources: Iterable[str | Path | Article]) -> list[Article]:
             articles.extend(read_path(source))
         elif source == "-":
             articles.append(read_stdin())
-        elif "\n" not in source and len(source) < 4096 and Path(source).exists():
+        elif _looks_like_path(source):
             articles.extend(read_path(Path(source)))
         else:
             articles.append(article_from_text(source, fallback_name=f"text {len(articles) + 1}"))
     return articles
+
+
+def _looks_like_path(text: str) -> bool:
+    if not text.strip() or "\n" in text or len(text) > 4096:
+        return False
+    if Path(text).exists():
+        return True
+    single_token = len(text.split()) == 1
+    return single_token and ("/" in text or Path(text).suffix.lower() in ARTICLE_SUFFIXES)
 
 
 def _read_file(path: Path) -> Article:

@@ -30,6 +30,15 @@ _CASUALTY_WORDS = frozenset(
     "killed dead died deaths death injured wounded hurt hospitalised hospitalized casualties "
     "casualty missing captured".split()
 )
+# Words that name who is counted; casualty figures about "workers" and "people" are one slot.
+_CANONICAL_NOUNS = {
+    **dict.fromkeys(
+        "people persons person workers worker residents resident civilians civilian "
+        "individuals employees staff".split(),
+        "people",
+    ),
+    **dict.fromkeys("troops troop soldiers soldier personnel servicemen".split(), "troops"),
+}
 _KIND_WORDS = {
     "different_time": "different time",
     "different_scope": "different scope or measure",
@@ -158,9 +167,11 @@ def _measures(quantity: Quantity) -> frozenset[str]:
 
 
 def _slot_text(quantity: Quantity) -> str:
-    # Casualty measures differ in word but count the same kind of thing: one slot.
+    # Casualty measures differ in word but count the same kind of thing: one slot, where
+    # the differing measure is then classified as a difference of scope.
     words = comparable_text(f"{quantity.counted} {quantity.unit or ''}").split()
-    return " ".join("casualty" if w in _CASUALTY_WORDS else w for w in words)
+    canonical = ["casualty" if w in _CASUALTY_WORDS else _CANONICAL_NOUNS.get(w, w) for w in words]
+    return " ".join(dict.fromkeys(canonical))
 
 
 def _same_claimant(a: str, b: str) -> bool:

@@ -29,6 +29,7 @@ from tenacity import (
     stop_any,
     wait_exponential_jitter,
 )
+from tenacity.stop import stop_base
 
 from summarizer.config import Settings, StructuredMode
 from summarizer.errors import ProviderError
@@ -145,7 +146,7 @@ class StructuredLLM:
             meter.record(response)
             return response
 
-        patched = instructor.patch(create=create, mode=_INSTRUCTOR_MODES[settings.mode])
+        patched: Any = instructor.patch(create=create, mode=_INSTRUCTOR_MODES[settings.mode])
         try:
             result: _Model = await patched(
                 model=settings.model,
@@ -181,14 +182,14 @@ class StructuredLLM:
         if isinstance(self._client, openai.AsyncOpenAI):
             create = self._client.chat.completions.create
         else:
-            sync_create = self._client.chat.completions.create
+            sync_create: Callable[..., Any] = self._client.chat.completions.create
 
             async def create(**call_kwargs: Any) -> Any:
                 return await asyncio.to_thread(sync_create, **call_kwargs)
 
         retrying = AsyncRetrying(
             retry=retry_if_exception(_is_transient),
-            stop=stop_any(stop_after_attempt(_MAX_TRANSPORT_ATTEMPTS), _deadline_passed(deadline)),
+            stop=stop_any(stop_after_attempt(_MAX_TRANSPORT_ATTEMPTS), _DeadlinePassed(deadline)),
             wait=_wait_for(deadline),
             reraise=True,
         )
@@ -220,11 +221,12 @@ def _is_transient(error: BaseException) -> bool:
     return isinstance(error, openai.APIConnectionError | openai.APITimeoutError)
 
 
-def _deadline_passed(deadline: Deadline) -> Callable[[RetryCallState], bool]:
-    def stop(_: RetryCallState) -> bool:
-        return deadline.remaining() <= 0
+class _DeadlinePassed(stop_base):
+    def __init__(self, deadline: Deadline) -> None:
+        self._deadline = deadline
 
-    return stop
+    def __call__(self, retry_state: RetryCallState) -> bool:
+        return self._deadline.remaining() <= 0
 
 
 def _wait_for(deadline: Deadline) -> Callable[[RetryCallState], float]:

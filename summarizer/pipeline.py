@@ -15,7 +15,7 @@ import openai
 
 from summarizer.backend import open_backend
 from summarizer.config import Settings, resolve_settings
-from summarizer.errors import InputError, ProviderError, UserError
+from summarizer.errors import InputError, ProviderError, RunError, UserError
 from summarizer.extract import extract_article
 from summarizer.ground import ground_extraction
 from summarizer.ingest import collect_articles
@@ -77,7 +77,7 @@ async def abrief(
     progress = on_progress or (lambda _message: None)
     articles, failures = _ingest(sources)
     if not articles:
-        raise InputError("no readable articles given", hint="pass files, folders or - for stdin")
+        raise InputError(_summarize_failures(failures) or "no articles given")
     progress(f"read {len(articles)} article(s); starting {settings.endpoint_label}")
     extractions: list[ArticleExtraction] = []
     async with open_backend(settings, client) as (llm_client, served):
@@ -100,6 +100,8 @@ async def abrief(
                 f"{len(grounded.events)} events, {_verified(grounded)} verified quotes, "
                 f"{time.monotonic() - article_started:.1f} s"
             )
+    if not extractions:
+        raise RunError(f"no article could be briefed: {_summarize_failures(failures)}")
     extracted_ids = {e.article_id for e in extractions}
     sources_used = number_sources([a for a in articles if a.id in extracted_ids])
     claims = merge_claims(extractions, sources_used)
@@ -147,6 +149,13 @@ def _ingest(sources: Iterable[ArticleSource]) -> tuple[list[Article], list[Artic
             seen.add(article.id)
             articles.append(article)
     return articles, failures
+
+
+def _summarize_failures(failures: Sequence[ArticleFailure]) -> str:
+    if not failures:
+        return ""
+    first = f"{failures[0].source}: {failures[0].message}"
+    return first if len(failures) == 1 else f"{first} (and {len(failures) - 1} more)"
 
 
 def _verified(extraction: ArticleExtraction) -> int:

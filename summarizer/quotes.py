@@ -24,7 +24,8 @@ _QUOTE_MARKS = {
     "\u00ab": '"',
     "\u00bb": '"',
 }
-_WRAPPING = "\"'\u2018\u2019\u201c\u201d\u00ab\u00bb "
+_OPENING = "\"'\u2018\u201c\u00ab"
+_CLOSING = "\"'\u2019\u201d\u00bb"
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,7 @@ def locate_quote(text: str, quote: str, *, near: int = 0) -> QuoteMatch | None:
     if exact >= 0:
         return QuoteMatch(exact, exact + len(quote), "verified")
     folded_text, positions = _fold(text)
-    folded_quote, _ = _fold(quote.strip(_WRAPPING))
+    folded_quote, _ = _fold(_unwrap(quote.strip()))
     if not folded_quote:
         return None
     near_folded = next((i for i, p in enumerate(positions) if p >= near), 0)
@@ -56,6 +57,13 @@ def locate_quote(text: str, quote: str, *, near: int = 0) -> QuoteMatch | None:
     start = positions[found]
     end = positions[found + len(folded_quote) - 1] + 1
     return QuoteMatch(start, end, "repaired")
+
+
+def _unwrap(quote: str) -> str:
+    """Drop quote marks wrapped around the whole quote, only as a balanced pair."""
+    while len(quote) >= 2 and quote[0] in _OPENING and quote[-1] in _CLOSING:
+        quote = quote[1:-1].strip()
+    return quote
 
 
 def _find(haystack: str, needle: str, near: int) -> int:

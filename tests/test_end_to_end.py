@@ -55,9 +55,7 @@ def test_briefing_of_examples_through_the_python_api(recorded_settings: Settings
     assert "## Disagreements" in render_markdown(briefing)
 
 
-def test_briefing_of_examples_through_the_cli(
-    recorded_settings: Settings, tmp_path: Path
-) -> None:
+def test_briefing_of_examples_through_the_cli(recorded_settings: Settings, tmp_path: Path) -> None:
     output = tmp_path / "briefing.json"
     result = CliRunner().invoke(
         app,

@@ -1,0 +1,50 @@
+# The two quickstart commands (see README): `make briefing` and `make test`.
+# Each creates .venv on first use; nothing is installed outside the repository.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: briefing test smoke schemas record lint
+
+## A Markdown briefing of examples/articles with the embedded model (no key needed).
+briefing: $(VENV)/.embedded
+	$(BIN)/summarizer brief examples/articles -o briefing.md
+
+## The test suite, offline, replaying recorded cassettes.
+test: $(VENV)/.test
+	$(BIN)/python -m pytest
+
+## One real end-to-end run of the embedded model on one short example article (CI).
+smoke: $(VENV)/.embedded
+	$(BIN)/summarizer brief examples/articles/01_ostervale-courier.md -o smoke.json
+	$(BIN)/python -m tests.check_smoke smoke.json examples/articles/01_ostervale-courier.md
+
+## Regenerate schemas/*.json from the models.
+schemas: $(VENV)/.test
+	$(BIN)/summarizer schema --write schemas
+
+## Re-record the end-to-end cassettes from the embedded model (slow: minutes).
+record: $(VENV)/.embedded $(VENV)/.test
+	rm -rf cassettes/test_end_to_end
+	$(BIN)/python -m pytest tests/test_end_to_end.py --record-mode=once
+
+lint: $(VENV)/.dev
+	$(BIN)/ruff check summarizer tests && $(BIN)/ruff format --check summarizer tests
+	$(BIN)/mypy
+
+$(VENV)/.created:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	touch $@
+
+$(VENV)/.embedded: pyproject.toml $(VENV)/.created
+	$(BIN)/python -m pip install --quiet -e '.[embedded]'
+	touch $@
+
+$(VENV)/.test: pyproject.toml $(VENV)/.created
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+$(VENV)/.dev: pyproject.toml $(VENV)/.created
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
