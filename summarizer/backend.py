@@ -15,25 +15,26 @@ import openai
 
 from summarizer.config import Settings
 from summarizer.embedded_server import EmbeddedServer
+from summarizer.llm import StructuredLLM
 from summarizer.weights import ensure_embedded_weights
 
 
 @contextlib.asynccontextmanager
 async def open_backend(
     settings: Settings, client: openai.AsyncOpenAI | openai.OpenAI | None = None
-) -> AsyncIterator[tuple[openai.AsyncOpenAI | openai.OpenAI, Settings]]:
-    """Yield a client and the settings it serves, starting the embedded model if needed.
+) -> AsyncIterator[StructuredLLM]:
+    """Yield the model to extract with, starting the embedded model if needed.
 
     With an injected `client`, it is used as is (and left open). With a base URL, a client
     for it is made. Otherwise a local llama.cpp server is started on 127.0.0.1 and stopped
     on exit, Ctrl-C included.
     """
     if client is not None:
-        yield client, settings
+        yield StructuredLLM(client, settings)
         return
     if settings.base_url is not None:
         async with _client_for(settings.base_url, settings) as remote:
-            yield remote, settings
+            yield StructuredLLM(remote, settings)
         return
     weights: Path = (
         settings.gguf
@@ -45,7 +46,7 @@ async def open_backend(
     try:
         await asyncio.to_thread(server.start)
         async with _client_for(server.base_url, settings) as local:
-            yield local, settings
+            yield StructuredLLM(local, settings, check_backend=server.ensure_alive)
     finally:
         server.close()
 

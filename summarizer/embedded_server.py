@@ -168,7 +168,7 @@ def llama_cpp_server_command(spec: LaunchSpec) -> list[str]:
     command = [
         sys.executable,
         "-m",
-        "llama_cpp.server",
+        "summarizer.llama_server",
         "--model",
         str(spec.model_path),
         "--model_alias",
@@ -379,6 +379,19 @@ class EmbeddedServer:
                 _terminate_group(process, self._stop_timeout)
             if log_dir is not None and not keep_log:
                 shutil.rmtree(log_dir, ignore_errors=True)
+
+    def ensure_alive(self) -> None:
+        """Raise if the server process has stopped (crashed or was killed).
+
+        Raises:
+            EmbeddedModelError: the process is gone; the message ends with its log.
+        """
+        if self._process is not None and self._process.poll() is not None:
+            raise EmbeddedModelError(
+                f"the embedded model server stopped (exit code {self._process.returncode}): "
+                f"{self._log_tail()}",
+                hint=f"full log: {self.log_path}",
+            )
 
     def _log_tail(self) -> str:
         log_path = self.log_path

@@ -11,6 +11,7 @@ Every HTTP response that comes back, re-asks included, is counted in the usage l
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import email.utils
 import time
 from collections.abc import Awaitable, Callable
@@ -20,7 +21,7 @@ from typing import Any, TypeVar
 import instructor
 import openai
 from instructor.core.exceptions import IncompleteOutputException, InstructorRetryException
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 from tenacity import (
     AsyncRetrying,
     RetryCallState,
@@ -105,9 +106,17 @@ class StructuredLLM:
     whose calls then run in a worker thread). Its SDK-level retries are switched off here.
     """
 
-    def __init__(self, client: openai.AsyncOpenAI | openai.OpenAI, settings: Settings) -> None:
+    def __init__(
+        self,
+        client: openai.AsyncOpenAI | openai.OpenAI,
+        settings: Settings,
+        *,
+        check_backend: Callable[[], None] | None = None,
+    ) -> None:
         self._client = client.with_options(max_retries=0)
         self._settings = settings
+        # Raises when a local server we started has died, so we fail at once, not retry.
+        self._check_backend = check_backend
 
     @property
     def settings(self) -> Settings:
@@ -164,7 +173,9 @@ class StructuredLLM:
             # instructor wraps any failure of the call; a transport failure stays one.
             if transport_failure is not None:
                 raise transport_failure from None
-            raise Unparseable(str(error), _completion_text(error.last_completion)) from None
+            raise Unparseable(
+                _last_problem(error), _completion_text(error.last_completion)
+            ) from None
         return result
 
     def _reshape_request(self, kwargs: dict[str, Any]) -> dict[str, Any]:
@@ -187,6 +198,12 @@ class StructuredLLM:
             async def create(**call_kwargs: Any) -> Any:
                 return await asyncio.to_thread(sync_create, **call_kwargs)
 
+        if deadline.remaining() <= 0:
+            raise ProviderError(
+                f"the article's deadline of {deadline.seconds:g} s passed",
+                retryable=True,
+                hint="raise SUMMARIZER_ARTICLE_DEADLINE",
+            )
         retrying = AsyncRetrying(
             retry=retry_if_exception(_is_transient),
             stop=stop_any(stop_after_attempt(_MAX_TRANSPORT_ATTEMPTS), _DeadlinePassed(deadline)),
@@ -197,7 +214,12 @@ class StructuredLLM:
             async for attempt in retrying:
                 with attempt:
                     timeout = max(1.0, min(self._settings.request_timeout, deadline.remaining()))
-                    return await create(**kwargs, timeout=timeout)
+                    try:
+                        return await create(**kwargs, timeout=timeout)
+                    except openai.APIConnectionError:
+                        if self._check_backend is not None:
+                            self._check_backend()
+                        raise
         except openai.APIStatusError as error:
             raise ProviderError(
                 f"{self._settings.endpoint_label} answered HTTP {error.status_code}: "
@@ -251,9 +273,12 @@ def _retry_after_seconds(error: BaseException | None) -> float | None:
     try:
         seconds = float(header)
     except ValueError:
-        parsed = email.utils.parsedate_to_datetime(header) if header else None
-        if parsed is None:
+        try:
+            parsed = email.utils.parsedate_to_datetime(header)
+        except (TypeError, ValueError):
             return None
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=dt.UTC)
         seconds = parsed.timestamp() - time.time()
     return max(0.0, min(seconds, _MAX_RETRY_AFTER))
 
@@ -264,6 +289,18 @@ def _status_hint(status_code: int) -> str | None:
         403: "the key may lack access to this model",
         404: "check --base-url (usually ends in /v1) and --model",
     }.get(status_code)
+
+
+def _last_problem(error: InstructorRetryException) -> str:
+    """The last attempt's validation problems in one line (instructor's text is XML-ish)."""
+    attempts = getattr(error, "failed_attempts", None) or []
+    cause = attempts[-1].exception if attempts else error
+    if isinstance(cause, ValidationError):
+        problems = "; ".join(
+            f"{'.'.join(map(str, item['loc']))}: {item['msg']}" for item in cause.errors()[:3]
+        )
+        return f"{cause.error_count()} validation error(s): {problems}"
+    return str(cause)
 
 
 def _completion_text(completion: Any) -> str | None:

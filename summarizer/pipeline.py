@@ -20,7 +20,6 @@ from summarizer.extract import extract_article
 from summarizer.ground import ground_extraction
 from summarizer.ingest import collect_articles
 from summarizer.ledger import build_ledger
-from summarizer.llm import StructuredLLM
 from summarizer.merge import merge_claims, merge_events, number_sources
 from summarizer.models import (
     Article,
@@ -80,8 +79,7 @@ async def abrief(
         raise InputError(_summarize_failures(failures) or "no articles given")
     progress(f"read {len(articles)} article(s); starting {settings.endpoint_label}")
     extractions: list[ArticleExtraction] = []
-    async with open_backend(settings, client) as (llm_client, served):
-        llm = StructuredLLM(llm_client, served)
+    async with open_backend(settings, client) as llm:
         for number, article in enumerate(articles, start=1):
             progress(f"[{number}/{len(articles)}] extracting {_label(article)}")
             article_started = time.monotonic()

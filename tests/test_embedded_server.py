@@ -323,7 +323,7 @@ def test_llama_cpp_command_line(model_file: Path, monkeypatch: pytest.MonkeyPatc
 
     command = llama_cpp_server_command(spec)
 
-    assert command[:3] == [sys.executable, "-m", "llama_cpp.server"]
+    assert command[:3] == [sys.executable, "-m", "summarizer.llama_server"]
     options = dict(zip(command[3::2], command[4::2], strict=True))
     assert options == {
         "--model": str(model_file),
