@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 EvidenceStatus = Literal["verified", "repaired", "unverified"]
 Certainty = Literal["certain", "probable", "possible", "unknown"]
@@ -174,6 +174,12 @@ class Citation(_Frozen):
     end: int | None = None
     status: EvidenceStatus
 
+    @model_validator(mode="after")
+    def _unverified_shows_no_quote(self) -> Citation:
+        if self.status == "unverified" and self.quote is not None:
+            raise ValueError("an unverified citation must not carry a quote")
+        return self
+
 
 class Corroboration(_Frozen):
     """How widely a claim is carried and by how many independent origins."""
@@ -238,6 +244,15 @@ class Disagreement(_Frozen):
     unit: str | None = None
     entries: list[LedgerEntry]
     differences: list[Difference]
+
+    @model_validator(mode="after")
+    def _differences_point_into_entries(self) -> Disagreement:
+        for difference in self.differences:
+            if not (0 <= difference.first < len(self.entries)) or not (
+                0 <= difference.second < len(self.entries)
+            ):
+                raise ValueError("a difference refers to an entry the slot does not have")
+        return self
 
 
 class ArticleFailure(_Frozen):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from pydantic import ValidationError
 
 from summarizer.models import (
     Actor,
@@ -45,8 +46,7 @@ def _quantity(text: str, *, as_of: str | None) -> Quantity:
 
 def _briefing(**overrides: object) -> Briefing:
     verified = _citation(1, quote=VERIFIED_QUOTE, status="verified")
-    # Grounding rejected this quote but left it on the citation; it must never be shown.
-    unverified = _citation(2, quote=UNVERIFIED_QUOTE, status="unverified", item="c2")
+    unverified = _citation(2, quote=None, status="unverified", item="c2")
     fields: dict[str, object] = {
         "generated_at": dt.datetime(2024, 12, 5, 15, 30, tzinfo=dt.timezone(dt.timedelta(hours=1))),
         "sources": [
@@ -176,6 +176,11 @@ def test_summary_counts_and_utc_time(markdown: str) -> None:
     assert "2 sources, 1 event, 2 claims, 1 disagreement; generated 2024-12-05 14:30 UTC" in (
         markdown
     )
+
+
+def test_an_unverified_citation_cannot_carry_a_quote() -> None:
+    with pytest.raises(ValidationError, match="unverified citation must not carry a quote"):
+        _citation(2, quote=UNVERIFIED_QUOTE, status="unverified")
 
 
 def test_unverified_quote_text_never_appears(markdown: str) -> None:
