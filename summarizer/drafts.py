@@ -82,7 +82,8 @@ class _Figure(_Draft):
     @classmethod
     def _figure_in_sentence(cls, quantity: QuantityDraft, info: ValidationInfo) -> QuantityDraft:
         sentence = info.data.get("quote")
-        if sentence and locate_quote(sentence, quantity.text) is None:
+        # Case may differ ("Thousands" opening the sentence); the figure is not shown as a quote.
+        if sentence and locate_quote(sentence.lower(), quantity.text.lower()) is None:
             raise ValueError(
                 f"quantity text {quantity.text!r} is not written in the sentence; "
                 "copy the figure as written"

@@ -444,7 +444,11 @@ def _signal_group(process: subprocess.Popen[bytes], *, force: bool) -> None:
 
 
 def _parent_death_signal_setter() -> Callable[[], None] | None:
-    """A `preexec_fn` that makes the kernel SIGTERM the server when we die (Linux only)."""
+    """A `preexec_fn` that makes the kernel SIGKILL the server when we die (Linux only).
+
+    SIGKILL, not SIGTERM: on SIGTERM uvicorn waits for the request in flight, and a
+    generation can run for minutes after its client is gone. The server keeps no state.
+    """
     if sys.platform != "linux":
         return None
     # PR_SET_PDEATHSIG fires when the creating *thread* exits, not the process: from a
@@ -457,7 +461,7 @@ def _parent_death_signal_setter() -> Callable[[], None] | None:
     parent_pid = os.getpid()
 
     def set_parent_death_signal() -> None:
-        prctl(_PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0)
+        prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
         # The parent may have died before prctl took effect; then nobody would stop us.
         if os.getppid() != parent_pid:
             os._exit(1)

@@ -190,8 +190,11 @@ def _event(claim: Claim, draft: Any) -> Event:
     )
 
 
+_PRECISION_BY_LENGTH: dict[int, DatePrecision] = {10: "day", 7: "month", 4: "year"}
+
+
 def _precision(date: str | None) -> DatePrecision:
-    return {10: "day", 7: "month", 4: "year"}.get(len(date or ""), "unknown")  # type: ignore[return-value]
+    return _PRECISION_BY_LENGTH.get(len(date or ""), "unknown")
 
 
 def _first_line(error: Exception) -> str:

@@ -66,6 +66,13 @@ _TIME = re.compile(
     r"(?:19|20)\d{2})\b",
     re.IGNORECASE,
 )
+# Numbers that are dates or clock times, not figures: "March 3, 2026", "4:30 a.m.", "in 2024".
+_DATE_OR_TIME = re.compile(
+    r"\b(?:19|20)\d{2}\b|\b\d{1,2}:\d{2}\b|\b\d{1,2}\s*(?:a\.m\.|p\.m\.|am|pm)|"
+    r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?\b|"
+    r"\b\d{1,2}(?:st|nd|rd|th)?\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\b",
+    re.IGNORECASE,
+)
 _MIN_WORDS = 3
 
 
@@ -79,7 +86,7 @@ class Sentence:
 
     @property
     def has_figure(self) -> bool:
-        return _NUMBER.search(self.text) is not None
+        return _NUMBER.search(_DATE_OR_TIME.sub(" ", self.text)) is not None
 
     @property
     def has_time(self) -> bool:

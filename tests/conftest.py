@@ -38,14 +38,15 @@ def vcr_config() -> dict[str, Any]:
         "before_record_request": scrub_request,
         "before_record_response": scrub_response,
         "decode_compressed_response": True,
-        "serializer": "readable_json",
+        "serializer": "yaml",
         "allow_playback_repeats": False,
     }
 
 
 def pytest_recording_configure(config: pytest.Config, vcr: Any) -> None:
     vcr.register_matcher("json_body", json_body_matcher)
-    vcr.register_serializer("readable_json", ReadableJsonSerializer)
+    # Registered as "yaml" so cassettes keep a plain .yaml name; the format is still YAML.
+    vcr.register_serializer("yaml", ReadableJsonSerializer)
 
 
 @pytest.fixture(autouse=True)
