@@ -9,12 +9,12 @@ e.g. "at least 1,500" and "3,000"), or else a true conflict.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
 
 from rapidfuzz import fuzz
 
-from summarizer.merge import cluster, comparable_text, figure_key
+from summarizer.figures import FigureContext, figure_context
+from summarizer.merge import comparable_text, figure_key
 from summarizer.models import (
     Difference,
     DifferenceKind,
@@ -25,20 +25,6 @@ from summarizer.models import (
     Source,
 )
 
-SLOT_SIMILARITY = 72.0
-_CASUALTY_WORDS = frozenset(
-    "killed dead died deaths death injured wounded hurt hospitalised hospitalized casualties "
-    "casualty missing captured".split()
-)
-# Words that name who is counted; casualty figures about "workers" and "people" are one slot.
-_CANONICAL_NOUNS = {
-    **dict.fromkeys(
-        "people persons person workers worker residents resident civilians civilian "
-        "individuals employees staff".split(),
-        "people",
-    ),
-    **dict.fromkeys("troops troop soldiers soldier personnel servicemen".split(), "troops"),
-}
 _KIND_WORDS = {
     "different_time": "different time",
     "different_scope": "different scope or measure",
@@ -50,22 +36,20 @@ _KIND_WORDS = {
 
 def build_ledger(claims: Sequence[MergedClaim], sources: Sequence[Source]) -> list[Disagreement]:
     """Group claims with figures into slots and keep the slots whose figures differ."""
-    with_figures = [c for c in claims if c.quantity is not None and c.polarity == "asserted"]
-    keys = [_slot_text(c.quantity) for c in with_figures if c.quantity is not None]
-    slots = cluster(
-        len(with_figures),
-        lambda i, j: fuzz.token_set_ratio(keys[i], keys[j]) >= SLOT_SIMILARITY,
-    )
+    slots: dict[tuple[str, str], list[MergedClaim]] = {}
+    for claim in claims:
+        if claim.quantity is None or claim.polarity != "asserted":
+            continue
+        slots.setdefault(_slot_of(claim), []).append(claim)
     by_number = {s.number: s for s in sources}
     ledger: list[Disagreement] = []
-    for members in slots:
-        slot_claims = [with_figures[i] for i in members]
+    for slot, slot_claims in slots.items():
         if len({figure_key(c.quantity) for c in slot_claims}) < 2:
             continue
         entries = _entries(slot_claims, by_number)
         ledger.append(
             Disagreement(
-                slot=_slot_name(slot_claims),
+                slot=_slot_label(slot),
                 unit=slot_claims[0].quantity.unit if slot_claims[0].quantity else None,
                 entries=entries,
                 differences=_differences(entries),
@@ -92,11 +76,13 @@ def classify(first: LedgerEntry, second: LedgerEntry) -> tuple[DifferenceKind, s
             f"{first.claimant} gave '{a.text}' on {first.published} "
             f"and '{b.text}' on {second.published}",
         )
-    measures_a, measures_b = _measures(a), _measures(b)
+    measures_a = _context(first).casualty_measures
+    measures_b = _context(second).casualty_measures
     if measures_a != measures_b and (measures_a or measures_b):
         return (
             "different_scope",
-            f"'{a.counted}' and '{b.counted}' count different things",
+            f"'{a.text}' counts {' or '.join(sorted(measures_a)) or 'something else'}, "
+            f"'{b.text}' counts {' or '.join(sorted(measures_b)) or 'something else'}",
         )
     low_a, high_a = _interval(a) or (0.0, 0.0)
     low_b, high_b = _interval(b) or (0.0, 0.0)
@@ -161,25 +147,31 @@ def _interval(quantity: Quantity) -> tuple[float, float] | None:
     }.get(quantity.qualifier, (value, value))
 
 
-def _measures(quantity: Quantity) -> frozenset[str]:
-    words = set(re.findall(r"[a-z]+", quantity.counted.lower()))
-    return frozenset(words & _CASUALTY_WORDS)
+def _slot_of(claim: MergedClaim) -> tuple[str, str]:
+    assert claim.quantity is not None
+    sentence = next((c.quote for c in claim.citations if c.quote), "")
+    context = figure_context(claim.quantity.text, sentence, fallback_verb=claim.predicate)
+    if context.noun:
+        return context.slot
+    # No sentence to read (unverified quote): fall back to the model's own label.
+    return (comparable_text(f"{claim.quantity.counted} {claim.quantity.unit or ''}"), "")
 
 
-def _slot_text(quantity: Quantity) -> str:
-    # Casualty measures differ in word but count the same kind of thing: one slot, where
-    # the differing measure is then classified as a difference of scope.
-    words = comparable_text(f"{quantity.counted} {quantity.unit or ''}").split()
-    canonical = ["casualty" if w in _CASUALTY_WORDS else _CANONICAL_NOUNS.get(w, w) for w in words]
-    return " ".join(dict.fromkeys(canonical))
+def _context(entry: LedgerEntry) -> FigureContext:
+    return figure_context(entry.quantity.text, entry.citation.quote or "")
+
+
+def _slot_label(slot: tuple[str, str]) -> str:
+    noun, measure = slot
+    if not measure:
+        return noun
+    plural = noun if noun in {"people", "troops"} else f"{noun}s"
+    if measure == "casualty":
+        return f"{plural} killed, injured or hospitalised"
+    return f"{plural} {measure}"
 
 
 def _same_claimant(a: str, b: str) -> bool:
     if "unattributed" in (a.lower(), b.lower()):
         return False
     return fuzz.token_set_ratio(a.lower(), b.lower()) >= 88
-
-
-def _slot_name(claims: Sequence[MergedClaim]) -> str:
-    counted = [c.quantity.counted for c in claims if c.quantity is not None]
-    return min(counted, key=lambda text: (len(text), text))
