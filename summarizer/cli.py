@@ -96,6 +96,8 @@ def brief(
         )
     for failure in stats.failures:
         typer.echo(f"warning: {failure.source}: {failure.message}", err=True)
+    for warning in stats.warnings:
+        typer.echo(f"warning: {warning}", err=True)
 
 
 @app.command()

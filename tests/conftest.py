@@ -49,13 +49,18 @@ def pytest_recording_configure(config: pytest.Config, vcr: Any) -> None:
     vcr.register_serializer("yaml", ReadableJsonSerializer)
 
 
+def _recording(config: pytest.Config) -> bool:
+    # pytest-recording leaves the option unset (None) when replaying, its default.
+    return (config.getoption("--record-mode") or "none") != "none"
+
+
 @pytest.fixture(autouse=True)
 def _every_recorded_interaction_is_used(request: pytest.FixtureRequest) -> Iterator[None]:
     """A cassette with interactions the test no longer makes is stale: fail."""
     yield
     if request.node.get_closest_marker("vcr") is None:
         return
-    if request.config.getoption("--record-mode") != "none":
+    if _recording(request.config):
         return
     cassette = request.getfixturevalue("vcr")
     assert cassette.all_played, f"unused interactions in {cassette._path}"
@@ -64,7 +69,7 @@ def _every_recorded_interaction_is_used(request: pytest.FixtureRequest) -> Itera
 @pytest.fixture(scope="session")
 def _live_endpoint(request: pytest.FixtureRequest) -> Iterator[str]:
     """The embedded model, started only when recording."""
-    if request.config.getoption("--record-mode") == "none":
+    if not _recording(request.config):
         yield f"{RECORDED_HOST}/v1"
         return
     from summarizer.embedded_server import EmbeddedServer
