@@ -18,8 +18,12 @@ from summarizer.cli import app
 from summarizer.config import Settings
 from summarizer.ingest import read_path
 from tests.conftest import EXAMPLES, SCHEMAS
+from tests.gold_check import score
 
 pytestmark = [pytest.mark.vcr, pytest.mark.default_cassette("examples_briefing.yaml")]
+# Measured on the recorded cassette (see the closing notes); a drop means a regression.
+MIN_GOLD_CLAIMS = 11
+MIN_GOLD_EVENTS = 4
 
 
 def _texts_by_article() -> dict[str, str]:
@@ -53,6 +57,28 @@ def test_briefing_of_examples_through_the_python_api(recorded_settings: Settings
     schema = json.loads((SCHEMAS / "briefing.schema.json").read_text())
     jsonschema.validate(json.loads(briefing.model_dump_json()), schema)
     assert "## Disagreements" in render_markdown(briefing)
+
+
+def test_briefing_of_examples_matches_the_gold_file(recorded_settings: Settings) -> None:
+    report = score(brief([EXAMPLES], settings=recorded_settings))
+
+    # Every planted disagreement (time, true conflict, scope) is in the ledger, each
+    # figure cited from its source; most gold claims and events are found.
+    assert report.disagreements_missed == [], report.lines()
+    assert len(report.claims_found) >= MIN_GOLD_CLAIMS, report.lines()
+    assert len(report.events_found) >= MIN_GOLD_EVENTS, report.lines()
+
+
+def test_the_ledger_classifies_the_planted_disagreements(recorded_settings: Settings) -> None:
+    briefing = brief([EXAMPLES], settings=recorded_settings)
+    kinds = {
+        slot.slot: {difference.kind for difference in slot.differences}
+        for slot in briefing.disagreements
+    }
+
+    assert "different_time" in kinds["people evacuated"]
+    assert "conflict" in kinds["tonnes leaked"]
+    assert kinds["people killed, injured or hospitalised"] == {"different_scope"}
 
 
 def test_briefing_of_examples_through_the_cli(recorded_settings: Settings, tmp_path: Path) -> None:

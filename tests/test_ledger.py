@@ -219,12 +219,27 @@ def test_classify_never_collapses_figures() -> None:
 def test_slots_are_read_from_the_sentence_not_the_models_generic_label() -> None:
     # A small model labels every figure "number"; the sentences tell tonnes from people.
     ledger = _ledger(
-        ("Herald", "The company said about 20 tonnes of acid leaked.", "Company",
-         quantity("20", 20, "number", qualifier="about"), MONDAY),
-        ("Agency", "The agency said at least 60 tonnes leaked.", "Agency",
-         quantity("60 tonnes", 60, "number", qualifier="at_least"), MONDAY),
-        ("Courier", "The mayor said 1,200 residents were evacuated.", "Mayor",
-         quantity("1,200 residents", 1200, "number"), MONDAY),
+        (
+            "Herald",
+            "The company said about 20 tonnes of acid leaked.",
+            "Company",
+            quantity("20", 20, "number", qualifier="about"),
+            MONDAY,
+        ),
+        (
+            "Agency",
+            "The agency said at least 60 tonnes leaked.",
+            "Agency",
+            quantity("60 tonnes", 60, "number", qualifier="at_least"),
+            MONDAY,
+        ),
+        (
+            "Courier",
+            "The mayor said 1,200 residents were evacuated.",
+            "Mayor",
+            quantity("1,200 residents", 1200, "number"),
+            MONDAY,
+        ),
     )
 
     assert [slot.slot for slot in ledger] == ["tonnes leaked"]
