@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from summarizer.chunking import Chunk, halve, split_into_chunks
+from summarizer.dates import date_named_in
 from summarizer.drafts import CHUNK_TEXT, NO_EVENT, response_model_for, sentence_key
 from summarizer.llm import Deadline, StructuredLLM, Truncated, Unparseable, UsageMeter
 from summarizer.models import (
@@ -59,7 +60,7 @@ async def extract_article(llm: StructuredLLM, article: Article) -> ArticleExtrac
             claim = _claim(article, chunk, sentence, draft)
             claims.append(claim)
             if getattr(draft, "event", NO_EVENT) != NO_EVENT:
-                events.append(_event(claim, draft))
+                events.append(_event(claim, draft, date_named_in(sentence.text, article.published)))
     return ArticleExtraction(
         article_id=article.id,
         claims=claims,
@@ -176,7 +177,9 @@ def _claim(article: Article, chunk: Chunk, sentence: Sentence, draft: Any) -> Cl
     )
 
 
-def _event(claim: Claim, draft: Any) -> Event:
+def _event(claim: Claim, draft: Any, named: str | None) -> Event:
+    # The date the sentence itself names wins over the model's guess (see dates.py).
+    date = named if named is not None else draft.date
     return Event(
         id="e" + claim.id[1:],
         article_id=claim.article_id,
@@ -184,8 +187,8 @@ def _event(claim: Claim, draft: Any) -> Event:
         description=claim.statement,
         actors=[],
         location=None,
-        date=draft.date,
-        date_precision=_precision(draft.date),
+        date=date,
+        date_precision=_precision(date),
         evidence=claim.evidence,
     )
 

@@ -72,12 +72,7 @@ def merge_claims(
     extractions: Sequence[ArticleExtraction], sources: Sequence[Source]
 ) -> list[MergedClaim]:
     """Cluster duplicate claims across articles into merged, cited claims."""
-    by_article = {source.article_id: source for source in sources}
-    items = [
-        SourcedItem(claim, by_article[extraction.article_id])
-        for extraction in extractions
-        for claim in extraction.claims
-    ]
+    items = _sourced(sources, [(e.article_id, e.claims) for e in extractions])
     texts = [comparable_text(entry.item.statement) for entry in items]
 
     def same(i: int, j: int) -> bool:
@@ -95,12 +90,7 @@ def merge_events(
     extractions: Sequence[ArticleExtraction], sources: Sequence[Source]
 ) -> list[MergedEvent]:
     """Cluster duplicate events across articles; return them in timeline order."""
-    by_article = {source.article_id: source for source in sources}
-    items = [
-        SourcedItem(event, by_article[extraction.article_id])
-        for extraction in extractions
-        for event in extraction.events
-    ]
+    items = _sourced(sources, [(e.article_id, e.events) for e in extractions])
     texts = [comparable_text(entry.item.description) for entry in items]
 
     def same(i: int, j: int) -> bool:
@@ -111,6 +101,17 @@ def merge_events(
 
     merged = [_merged_event([items[i] for i in members]) for members in cluster(len(items), same)]
     return sorted(merged, key=_timeline_order)
+
+
+def _sourced(
+    sources: Sequence[Source], items_by_article: Sequence[tuple[str, Sequence[_T]]]
+) -> list[SourcedItem[_T]]:
+    by_article = {source.article_id: source for source in sources}
+    return [
+        SourcedItem(item, by_article[article_id])
+        for article_id, items in items_by_article
+        for item in items
+    ]
 
 
 def comparable_text(text: str) -> str:
