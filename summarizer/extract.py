@@ -146,9 +146,18 @@ def _item_id(article: Article, kind: str, offset: int) -> str:
 
 
 def _statement(draft: Any) -> str:
-    words = " ".join(part.strip() for part in (draft.subject, draft.predicate, draft.object))
-    words = " ".join(words.split()).rstrip(".")
-    return (words[:1].upper() + words[1:] + ".") if words else draft.quote
+    """Subject + predicate + object as a sentence, without the model's own repetitions."""
+    subject, predicate, obj = (
+        " ".join(part.split()) for part in (draft.subject, draft.predicate, draft.object)
+    )
+    if obj.lower() in subject.lower():
+        obj = ""
+    words: list[str] = []
+    for word in f"{subject} {predicate} {obj}".split():
+        if not words or word.lower() != words[-1].lower():
+            words.append(word)
+    text = " ".join(words).rstrip(".")
+    return (text[:1].upper() + text[1:] + ".") if text else draft.quote
 
 
 def _claim(article: Article, chunk: Chunk, sentence: Sentence, draft: Any) -> Claim:
