@@ -26,6 +26,8 @@ from summarizer.models import (
     ArticleExtraction,
     ArticleFailure,
     Briefing,
+    Claim,
+    Event,
     RunStats,
     TokenUsage,
 )
@@ -157,13 +159,8 @@ def _summarize_failures(failures: Sequence[ArticleFailure]) -> str:
 
 
 def _verified(extraction: ArticleExtraction) -> int:
-    items: Sequence[object] = [*extraction.claims, *extraction.events]
-    return sum(
-        1
-        for item in items
-        for evidence in getattr(item, "evidence", [])
-        if evidence.status != "unverified"
-    )
+    items: list[Claim | Event] = [*extraction.claims, *extraction.events]
+    return sum(1 for item in items for evidence in item.evidence if evidence.status != "unverified")
 
 
 def _label(article: Article) -> str:
