@@ -25,6 +25,7 @@ from summarizer.models import (
     Evidence,
     Quantity,
 )
+from summarizer.numbers import numbers_in_figure
 from summarizer.prompts import load_prompt
 from summarizer.sentences import Sentence, split_sentences
 
@@ -163,7 +164,12 @@ def _statement(draft: Any) -> str:
 def _claim(article: Article, chunk: Chunk, sentence: Sentence, draft: Any) -> Claim:
     quantity = None
     if getattr(draft, "quantity", None) is not None:
-        quantity = Quantity.model_validate(draft.quantity.model_dump())
+        fields = draft.quantity.model_dump()
+        # Digits in the figure's own text beat the model's reading of them (see numbers.py).
+        read = numbers_in_figure(fields["text"])
+        if read is not None:
+            fields["value"], fields["low"], fields["high"] = read
+        quantity = Quantity.model_validate(fields)
     return Claim(
         id=_item_id(article, "claim", chunk.start + sentence.start),
         article_id=article.id,

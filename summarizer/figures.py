@@ -21,7 +21,9 @@ _CANONICAL_NOUNS = {
         "individuals employees staff colleagues colleague patients patient".split(),
         "people",
     ),
-    **dict.fromkeys("troops troop soldiers soldier personnel servicemen".split(), "troops"),
+    **dict.fromkeys(
+        "troops troop soldiers soldier personnel servicemen force forces".split(), "troops"
+    ),
     **dict.fromkeys("tonnes tonne tons ton metric".split(), "tonne"),
 }
 _SKIPPED = frozenset(
@@ -29,7 +31,19 @@ _SKIPPED = frozenset(
     "much".split()
 )
 _IRREGULAR_VERBS = frozenset("sent left fled hurt dead died lost held made built".split())
+# Words that end the noun phrase a figure opens: "12,000 North Korean troops | have been".
+_PHRASE_END = frozenset(
+    "of have has had were was are is be been being will would could may might to in into on at "
+    "from for with by and or but that which who since after before during across among "
+    "said says according".split()
+)
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")
+# Verbs that measure the same thing: troops "sent", "dispatched" or "deployed" are one slot.
+_CANONICAL_VERBS = {
+    **dict.fromkeys("sent dispatched deployed transferred moved stationed".split(), "sent"),
+    **dict.fromkeys("evacuated relocated displaced".split(), "evacuated"),
+    **dict.fromkeys("supplied delivered shipped provided transported".split(), "supplied"),
+}
 # How far after the figure the measuring verb may stand.
 _VERB_WINDOW = 8
 
@@ -45,7 +59,9 @@ class FigureContext:
     def slot(self) -> tuple[str, str]:
         """Figures with equal slots count the same thing; casualty measures share a slot."""
         first = self.measures[0] if self.measures else ""
-        return (self.noun, "casualty" if first in CASUALTY_WORDS else first)
+        if first in CASUALTY_WORDS:
+            return (self.noun, "casualty")
+        return (self.noun, _CANONICAL_VERBS.get(first, first))
 
     @property
     def casualty_measures(self) -> frozenset[str]:
@@ -58,14 +74,24 @@ def figure_context(figure_text: str, sentence: str, *, fallback_verb: str = "") 
     position = lowered.find(figure_text.lower())
     figure_words = [w.lower() for w in _WORD.findall(figure_text)]
     after = _WORD.findall(lowered[position + len(figure_text) :]) if position >= 0 else []
-    candidates = [w for w in figure_words if w not in _SKIPPED and not _is_number_word(w)]
-    candidates += [w for w in after if w not in _SKIPPED]
-    noun = _canonical(candidates[0]) if candidates else ""
+    noun = _head_noun(figure_words, [w.lower() for w in after])
     measures = tuple(w for w in (x.lower() for x in after[:_VERB_WINDOW]) if _is_measuring_verb(w))
     if not measures and fallback_verb:
         verbs = [w.lower() for w in _WORD.findall(fallback_verb)]
         measures = tuple(w for w in verbs if _is_measuring_verb(w)) or tuple(verbs[-1:])
     return FigureContext(noun=noun, measures=measures)
+
+
+def _head_noun(figure_words: list[str], after: list[str]) -> str:
+    """The last word of the noun phrase the figure opens ("North Korean troops": troops)."""
+    phrase = [w for w in figure_words if not _is_number_word(w) and w not in _SKIPPED]
+    if not phrase:
+        for word in after:
+            if word in _PHRASE_END or _is_measuring_verb(word):
+                break
+            if word not in _SKIPPED:
+                phrase.append(word)
+    return _canonical(phrase[-1]) if phrase else ""
 
 
 def _is_measuring_verb(word: str) -> bool:

@@ -41,6 +41,7 @@ def build_ledger(claims: Sequence[MergedClaim], sources: Sequence[Source]) -> li
         if claim.quantity is None or claim.polarity != "asserted":
             continue
         slots.setdefault(_slot_of(claim), []).append(claim)
+    _attach_figures_without_a_verb(slots)
     by_number = {s.number: s for s in sources}
     ledger: list[Disagreement] = []
     for slot, slot_claims in slots.items():
@@ -155,6 +156,15 @@ def _slot_of(claim: MergedClaim) -> tuple[str, str]:
         return context.slot
     # No sentence to read (unverified quote): fall back to the model's own label.
     return (comparable_text(f"{claim.quantity.counted} {claim.quantity.unit or ''}"), "")
+
+
+def _attach_figures_without_a_verb(slots: dict[tuple[str, str], list[MergedClaim]]) -> None:
+    """A figure with no measuring verb ("more than 10,000 troops") joins its noun's main slot."""
+    for noun, measure in [key for key in slots if not key[1] and key[0]]:
+        peers = [key for key in slots if key[0] == noun and key[1]]
+        if peers:
+            biggest = max(peers, key=lambda key: len(slots[key]))
+            slots[biggest].extend(slots.pop((noun, measure)))
 
 
 def _context(entry: LedgerEntry) -> FigureContext:

@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+import pytest
+
+from summarizer.figures import figure_context
+from summarizer.numbers import numbers_in_figure
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("12,000", (12000.0, None, None)),
+        ("8 million rounds", (8_000_000.0, None, None)),
+        ("as many as 10,900 to 12,000", (10900.0, 10900.0, 12000.0)),
+        ("10-12 million", (10_000_000.0, 10_000_000.0, 12_000_000.0)),
+        ("about 20 tonnes", (20.0, None, None)),
+        ("two workers", None),
+    ],
+)
+def test_numbers_are_read_from_the_figure_text(
+    text: str, expected: tuple[float, float | None, float | None] | None
+) -> None:
+    assert numbers_in_figure(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("figure", "sentence", "slot"),
+    [
+        (
+            "12,000",
+            "Reports say 12,000 North Korean troops have been deployed.",
+            ("troops", "sent"),
+        ),
+        (
+            "10,900 to 12,000",
+            "As many as 10,900 to 12,000 soldiers were dispatched.",
+            ("troops", "sent"),
+        ),
+        ("20", "The company says about 20 tonnes of acid leaked.", ("tonne", "leaked")),
+        ("60 tonnes", "The agency says at least 60 tonnes leaked.", ("tonne", "leaked")),
+        (
+            "1,200 residents",
+            "The mayor said 1,200 residents were evacuated.",
+            ("people", "evacuated"),
+        ),
+        ("16", "16 people were killed or injured.", ("people", "casualty")),
+    ],
+)
+def test_the_slot_is_the_counted_noun_and_its_verb(
+    figure: str, sentence: str, slot: tuple[str, str]
+) -> None:
+    assert figure_context(figure, sentence).slot == slot
