@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
+
+from summarizer.sentences import NUMBER_WORDS
 
 CASUALTY_WORDS = frozenset(
     "killed dead died deaths death injured wounded hurt hospitalised hospitalized "
@@ -68,6 +71,7 @@ class FigureContext:
         return frozenset(m for m in self.measures if m in CASUALTY_WORDS)
 
 
+@lru_cache(maxsize=4096)
 def figure_context(figure_text: str, sentence: str, *, fallback_verb: str = "") -> FigureContext:
     """Read the counted noun and measuring verbs of `figure_text` in `sentence`."""
     lowered = sentence.lower()
@@ -84,7 +88,7 @@ def figure_context(figure_text: str, sentence: str, *, fallback_verb: str = "") 
 
 def _head_noun(figure_words: list[str], after: list[str]) -> str:
     """The last word of the noun phrase the figure opens ("North Korean troops": troops)."""
-    phrase = [w for w in figure_words if not _is_number_word(w) and w not in _SKIPPED]
+    phrase = [w for w in figure_words if w not in NUMBER_WORDS and w not in _SKIPPED]
     if not phrase:
         for word in after:
             if word in _PHRASE_END or _is_measuring_verb(word):
@@ -100,36 +104,6 @@ def _is_measuring_verb(word: str) -> bool:
         or word in _IRREGULAR_VERBS
         or (len(word) > 3 and word.endswith("ed"))
     )
-
-
-def _is_number_word(word: str) -> bool:
-    return word in {
-        "one",
-        "two",
-        "three",
-        "four",
-        "five",
-        "six",
-        "seven",
-        "eight",
-        "nine",
-        "ten",
-        "eleven",
-        "twelve",
-        "twenty",
-        "thirty",
-        "forty",
-        "fifty",
-        "hundred",
-        "hundreds",
-        "thousand",
-        "thousands",
-        "million",
-        "millions",
-        "billion",
-        "dozen",
-        "dozens",
-    }
 
 
 def _canonical(word: str) -> str:

@@ -11,10 +11,8 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from rapidfuzz import fuzz
-
 from summarizer.figures import FigureContext, figure_context
-from summarizer.merge import comparable_text, figure_key
+from summarizer.merge import comparable_text, figure_key, same_claimant
 from summarizer.models import (
     Difference,
     DifferenceKind,
@@ -24,14 +22,6 @@ from summarizer.models import (
     Quantity,
     Source,
 )
-
-_KIND_WORDS = {
-    "different_time": "different time",
-    "different_scope": "different scope or measure",
-    "vague_vs_precise": "vague vs precise",
-    "consistent": "consistent",
-    "conflict": "true conflict",
-}
 
 
 def build_ledger(claims: Sequence[MergedClaim], sources: Sequence[Source]) -> list[Disagreement]:
@@ -67,7 +57,7 @@ def classify(first: LedgerEntry, second: LedgerEntry) -> tuple[DifferenceKind, s
     if a.as_of and b.as_of and a.as_of != b.as_of:
         return "different_time", f"'{a.text}' as of {a.as_of}, '{b.text}' as of {b.as_of}"
     if (
-        _same_claimant(first.claimant, second.claimant)
+        same_claimant(first.claimant, second.claimant)
         and first.published
         and second.published
         and first.published != second.published
@@ -129,11 +119,6 @@ def _differences(entries: Sequence[LedgerEntry]) -> list[Difference]:
     return differences
 
 
-def describe_kind(kind: DifferenceKind) -> str:
-    """The kind of a difference in words."""
-    return _KIND_WORDS[kind]
-
-
 def _interval(quantity: Quantity) -> tuple[float, float] | None:
     value, low, high = quantity.value, quantity.low, quantity.high
     if quantity.qualifier == "vague" or (value is None and low is None and high is None):
@@ -179,9 +164,3 @@ def _slot_label(slot: tuple[str, str]) -> str:
     if measure == "casualty":
         return f"{plural} killed, injured or hospitalised"
     return f"{plural} {measure}"
-
-
-def _same_claimant(a: str, b: str) -> bool:
-    if "unattributed" in (a.lower(), b.lower()):
-        return False
-    return fuzz.token_set_ratio(a.lower(), b.lower()) >= 88

@@ -148,13 +148,18 @@ def cluster(count: int, same: Callable[[int, int], bool]) -> list[list[int]]:
     return list(groups.values())
 
 
+def same_claimant(first: str, second: str) -> bool:
+    """Whether two claimant names name the same source; 'unattributed' matches nobody."""
+    a, b = _normal_claimant(first), _normal_claimant(second)
+    if UNATTRIBUTED in (a, b):
+        return False
+    return fuzz.token_set_ratio(a, b) >= CLAIMANT_SIMILARITY
+
+
 def claimant_groups(names: Sequence[str]) -> list[str]:
     """Distinct claimants, treating near-identical spellings as one ('NIS' stays apart)."""
     named = [n for n in names if _normal_claimant(n) != UNATTRIBUTED]
-    keys = [_normal_claimant(n) for n in named]
-    groups = cluster(
-        len(named), lambda i, j: fuzz.token_set_ratio(keys[i], keys[j]) >= CLAIMANT_SIMILARITY
-    )
+    groups = cluster(len(named), lambda i, j: same_claimant(named[i], named[j]))
     return [named[members[0]] for members in groups]
 
 

@@ -51,13 +51,13 @@ _ABBREVIATIONS = frozenset(
         "i.e",
     }
 )
-# Sentences that state a figure get a required quantity in the extraction schema.
-_NUMBER = re.compile(
-    r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
-    r"forty|fifty|hundred|hundreds|thousand|thousands|million|millions|billion|dozen|dozens|"
-    r"half|double|triple)\b",
-    re.IGNORECASE,
+NUMBER_WORDS = frozenset(
+    "one two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty "
+    "hundred hundreds thousand thousands million millions billion dozen dozens half double "
+    "triple".split()
 )
+# Sentences that state a figure get a required quantity in the extraction schema.
+_NUMBER = re.compile(r"\d|\b(" + "|".join(sorted(NUMBER_WORDS)) + r")\b", re.IGNORECASE)
 # Sentences that say when something happened may report a timeline event.
 _TIME = re.compile(
     r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|today|yesterday|tonight|"
