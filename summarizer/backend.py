@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import openai
@@ -21,13 +21,16 @@ from summarizer.weights import ensure_embedded_weights
 
 @contextlib.asynccontextmanager
 async def open_backend(
-    settings: Settings, client: openai.AsyncOpenAI | openai.OpenAI | None = None
+    settings: Settings,
+    client: openai.AsyncOpenAI | openai.OpenAI | None = None,
+    on_start: Callable[[str], None] | None = None,
 ) -> AsyncIterator[StructuredLLM]:
-    """Yield the model to extract with, starting the embedded model if needed.
+    """Yield the model to extract with; the embedded model starts only if a request is due.
 
     With an injected `client`, it is used as is (and left open). With a base URL, a client
-    for it is made. Otherwise a local llama.cpp server is started on 127.0.0.1 and stopped
-    on exit, Ctrl-C included.
+    for it is made. Otherwise a local llama.cpp server is started on 127.0.0.1 when the
+    first request is sent (a run answered from the cache starts nothing) and stopped on
+    exit, Ctrl-C included.
     """
     if client is not None:
         yield StructuredLLM(client, settings)
@@ -36,19 +39,35 @@ async def open_backend(
         async with _client_for(settings.base_url, settings) as remote:
             yield StructuredLLM(remote, settings)
         return
-    weights: Path = (
-        settings.gguf
-        if settings.gguf is not None
-        else await asyncio.to_thread(ensure_embedded_weights)
-    )
-    # llama-cpp-python defaults to half the cores; generation is the bottleneck, use all.
-    server = EmbeddedServer(weights, model_alias=settings.model, n_threads=os.cpu_count())
-    try:
+    server: EmbeddedServer | None = None
+    local: openai.AsyncOpenAI | None = None
+
+    async def start() -> openai.AsyncOpenAI:
+        nonlocal server, local
+        if on_start is not None:
+            on_start("starting the embedded model (llama.cpp on 127.0.0.1)")
+        weights: Path = (
+            settings.gguf
+            if settings.gguf is not None
+            else await asyncio.to_thread(ensure_embedded_weights)
+        )
+        # llama-cpp-python defaults to half the cores; generation is the bottleneck, use all.
+        server = EmbeddedServer(weights, model_alias=settings.model, n_threads=os.cpu_count())
         await asyncio.to_thread(server.start)
-        async with _client_for(server.base_url, settings) as local:
-            yield StructuredLLM(local, settings, check_backend=server.ensure_alive)
+        local = _client_for(server.base_url, settings)
+        return local
+
+    def check_alive() -> None:
+        if server is not None:
+            server.ensure_alive()
+
+    try:
+        yield StructuredLLM(start, settings, check_backend=check_alive)
     finally:
-        server.close()
+        if local is not None:
+            await local.close()
+        if server is not None:
+            server.close()
 
 
 def _client_for(base_url: str, settings: Settings) -> openai.AsyncOpenAI:

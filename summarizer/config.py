@@ -12,12 +12,13 @@ import math
 import os
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, get_args
 
 from platformdirs import user_config_dir
 
+from summarizer.cache import default_cache_dir
 from summarizer.errors import ConfigError
 
 StructuredMode = Literal["json_schema", "json_object_schema", "tools", "json", "md_json"]
@@ -39,10 +40,17 @@ _ENVIRONMENT: dict[str, tuple[str, ...]] = {
     "max_reasks": ("SUMMARIZER_MAX_REASKS",),
     "request_timeout": ("SUMMARIZER_REQUEST_TIMEOUT",),
     "article_deadline": ("SUMMARIZER_ARTICLE_DEADLINE",),
+    "concurrency": ("SUMMARIZER_CONCURRENCY",),
+    "cache_dir": ("SUMMARIZER_CACHE_DIR",),
+    "max_tokens": ("SUMMARIZER_MAX_TOKENS",),
+    "max_cost": ("SUMMARIZER_MAX_COST",),
 }
 
-
-_NUMERIC = frozenset({"max_reasks", "request_timeout", "article_deadline"})
+_NUMERIC = frozenset(
+    {"max_reasks", "request_timeout", "article_deadline", "concurrency", "max_tokens", "max_cost"}
+)
+# A config-file table, not a single value: model name -> [prompt, completion] $ per million.
+_PRICES = "prices"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -64,6 +72,11 @@ class Settings:
     chunk_chars: int = 2400
     temperature: float = 0.0
     seed: int = 7
+    concurrency: int = 1
+    cache_dir: Path | None = None
+    max_tokens: int | None = None
+    max_cost: float | None = None
+    prices: Mapping[str, tuple[float, float]] = field(default_factory=dict)
 
     @property
     def embedded(self) -> bool:
@@ -84,6 +97,11 @@ def default_mode(base_url: str | None) -> StructuredMode:
     return "json_object_schema" if base_url is None else "json_schema"
 
 
+def default_concurrency(base_url: str | None) -> int:
+    """Requests in flight at once: the embedded server answers one at a time."""
+    return 1 if base_url is None else 4
+
+
 def resolve_settings(
     *,
     base_url: str | None = None,
@@ -94,6 +112,12 @@ def resolve_settings(
     max_reasks: int | None = None,
     request_timeout: float | None = None,
     article_deadline: float | None = None,
+    concurrency: int | None = None,
+    cache: bool = True,
+    cache_dir: str | Path | None = None,
+    max_tokens: int | None = None,
+    max_cost: float | None = None,
+    prices: Mapping[str, tuple[float, float]] | None = None,
     environ: Mapping[str, str] | None = None,
     config_file: Path | None = None,
 ) -> Settings:
@@ -108,6 +132,12 @@ def resolve_settings(
         max_reasks: re-asks allowed per request when the output fails validation.
         request_timeout: seconds one request may take.
         article_deadline: seconds all requests for one article may take, retries included.
+        concurrency: requests in flight at once (default 1 on the embedded model, else 4).
+        cache: False to neither read nor write the response cache.
+        cache_dir: where the response cache lives (default: the user cache dir).
+        max_tokens: stop sending requests once this many tokens (prompt + completion) are spent.
+        max_cost: stop sending requests once this many US dollars are spent.
+        prices: $ per million (prompt, completion) tokens by model, over the built-in table.
         environ: environment to read (defaults to `os.environ`).
         config_file: TOML file to read (defaults to `SUMMARIZER_CONFIG` or the user config dir).
 
@@ -128,6 +158,10 @@ def resolve_settings(
         "max_reasks": max_reasks,
         "request_timeout": request_timeout,
         "article_deadline": article_deadline,
+        "concurrency": concurrency,
+        "cache_dir": cache_dir,
+        "max_tokens": max_tokens,
+        "max_cost": max_cost,
     }
 
     def pick(name: str) -> Any:
@@ -160,6 +194,16 @@ def resolve_settings(
         max_reasks=_as_int("max_reasks", pick("max_reasks"), default=1, minimum=0),
         request_timeout=_as_float("request_timeout", pick("request_timeout"), default=600.0),
         article_deadline=_as_float("article_deadline", pick("article_deadline"), default=1800.0),
+        concurrency=_as_int(
+            "concurrency",
+            pick("concurrency"),
+            default=default_concurrency(resolved_base_url),
+            minimum=1,
+        ),
+        cache_dir=(Path(pick("cache_dir") or default_cache_dir()).expanduser() if cache else None),
+        max_tokens=_as_optional_int("max_tokens", pick("max_tokens")),
+        max_cost=_as_optional_float("max_cost", pick("max_cost")),
+        prices={**_as_prices(file_values.get(_PRICES, {})), **(prices or {})},
     )
 
 
@@ -190,13 +234,17 @@ def _read_config_file(path: Path) -> dict[str, Any]:
         raise ConfigError(
             f"cannot read config file {path}: {error}", hint="fix or remove the file"
         ) from error
-    unknown = sorted(set(data) - set(_ENVIRONMENT))
+    known = {*_ENVIRONMENT, _PRICES}
+    unknown = sorted(set(data) - known)
     if unknown:
         raise ConfigError(
             f"unknown setting(s) {', '.join(unknown)} in {path}",
-            hint=f"known settings: {', '.join(sorted(_ENVIRONMENT))}",
+            hint=f"known settings: {', '.join(sorted(known))}",
         )
     for name, value in data.items():
+        if name == _PRICES:
+            _as_prices(value, where=str(path))
+            continue
         expected = (int, float) if name in _NUMERIC else str
         if isinstance(value, bool) or not isinstance(value, expected):
             raise ConfigError(
@@ -230,3 +278,39 @@ def _as_float(name: str, value: Any, *, default: float) -> float:
     if not math.isfinite(number) or number <= 0:
         raise ConfigError(f"{name} must be positive, got {number}")
     return number
+
+
+def _as_optional_int(name: str, value: Any) -> int | None:
+    return None if value is None else _as_int(name, value, default=0, minimum=1)
+
+
+def _as_optional_float(name: str, value: Any) -> float | None:
+    if value is None:
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{name} must be a number, got {value!r}") from None
+    if not math.isfinite(number) or number <= 0:
+        raise ConfigError(f"{name} must be positive, got {value!r}")
+    return number
+
+
+def _as_prices(value: Any, *, where: str = "the config file") -> dict[str, tuple[float, float]]:
+    """`[prices]` entries: `"model" = [prompt, completion]`, US dollars per million tokens."""
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"prices in {where} must be a table of model = [prompt, completion]")
+    prices: dict[str, tuple[float, float]] = {}
+    for model, pair in value.items():
+        if (
+            not isinstance(pair, list | tuple)
+            or len(pair) != 2
+            or not all(isinstance(p, int | float) and not isinstance(p, bool) for p in pair)
+            or min(pair) < 0
+        ):
+            raise ConfigError(
+                f"price of {model!r} in {where} must be [prompt, completion] dollars per "
+                f"million tokens, got {pair!r}"
+            )
+        prices[str(model)] = (float(pair[0]), float(pair[1]))
+    return prices

@@ -7,6 +7,7 @@
     └── RunError                     a failure while running; `retryable`: may trying again help
         ├── ProviderError            the model endpoint failed (`status_code` when it answered)
         ├── ExtractionError          the model's output could not be used for one article
+        ├── BudgetExceeded           the run reached --max-tokens / --max-cost
         └── EmbeddedModelError       the embedded llama.cpp runtime failed to start or stopped
 
 The CLI maps UserError to exit code 2 and RunError to exit code 1, printing one line.
@@ -67,6 +68,10 @@ class ProviderError(RunError):
 
 class ExtractionError(RunError):
     """The model's output for one article could not be turned into claims and events."""
+
+
+class BudgetExceeded(RunError):
+    """The run spent its token or dollar budget; no further request is sent."""
 
 
 class EmbeddedModelError(RunError):

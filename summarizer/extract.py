@@ -8,14 +8,18 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from summarizer.cache import ResponseCache, cache_key
 from summarizer.chunking import Chunk, halve, split_into_chunks
+from summarizer.concurrency import all_in_order
+from summarizer.config import Settings
 from summarizer.dates import date_named_in
 from summarizer.drafts import CHUNK_TEXT, NO_EVENT, response_model_for, sentence_key
-from summarizer.llm import Deadline, StructuredLLM, Truncated, Unparseable, UsageMeter
+from summarizer.llm import Deadline, StructuredLLM, Truncated, Unparseable
 from summarizer.models import (
     Article,
     ArticleExtraction,
@@ -28,37 +32,39 @@ from summarizer.models import (
 from summarizer.numbers import numbers_in_figure
 from summarizer.prompts import load_prompt
 from summarizer.sentences import Sentence, split_sentences
+from summarizer.usage import UsageMeter
+from summarizer.weights import EMBEDDED_MODEL_SHA256
 
 
-async def extract_article(llm: StructuredLLM, article: Article) -> ArticleExtraction:
-    """Ask the model for the events and claims of one article, chunk by chunk.
+async def extract_article(
+    llm: StructuredLLM,
+    article: Article,
+    *,
+    meter: UsageMeter | None = None,
+    cache: ResponseCache | None = None,
+) -> ArticleExtraction:
+    """Ask the model for the events and claims of one article, its chunks concurrently.
+
+    Pass a `meter` to keep the article's usage even when it fails; a `cache` answers chunks
+    seen before without a request and stores new answers.
 
     Raises:
         ProviderError: the endpoint failed for good; the caller decides about the article.
+        BudgetExceeded: the run's budget ran out before the article was done.
     """
-    settings = llm.settings
-    meter = UsageMeter()
-    deadline = Deadline(settings.article_deadline)
-    warnings: list[str] = []
+    meter = meter or UsageMeter()
+    asker = _ChunkAsker(llm, article, meter, cache, Deadline(llm.settings.article_deadline))
+    chunks = split_into_chunks(article.text, max_chars=llm.settings.chunk_chars)
+    per_chunk = await all_in_order(asker.answers_for(chunk) for chunk in chunks)
+    answers = [answer for chunk_answers in per_chunk for answer in chunk_answers]
     claims: list[Claim] = []
     events: list[Event] = []
-    pending = split_into_chunks(article.text, max_chars=settings.chunk_chars)
-    requests = 0
-    while pending:
-        chunk = pending.pop(0)
-        sentences = split_sentences(chunk.text)
-        if not sentences:
-            continue
-        requests += 1
-        drafts = await _extract_chunk(llm, article, chunk, sentences, meter, deadline, warnings)
-        if isinstance(drafts, list):
-            pending[:0] = drafts
-            continue
-        for index, sentence in enumerate(sentences, start=1):
-            draft = drafts.get(sentence_key(index))
+    for answer in answers:
+        for index, sentence in enumerate(answer.sentences, start=1):
+            draft = answer.drafts.get(sentence_key(index))
             if draft is None:
                 continue
-            claim = _claim(article, chunk, sentence, draft)
+            claim = _claim(article, answer.chunk, sentence, draft)
             claims.append(claim)
             if getattr(draft, "event", NO_EVENT) != NO_EVENT:
                 events.append(_event(claim, draft, date_named_in(sentence.text, article.published)))
@@ -66,9 +72,9 @@ async def extract_article(llm: StructuredLLM, article: Article) -> ArticleExtrac
         article_id=article.id,
         claims=claims,
         events=events,
-        chunks=requests,
+        chunks=asker.asked,
         usage=meter.snapshot(),
-        warnings=warnings,
+        warnings=[warning for answer in answers if (warning := answer.warning)],
     )
 
 
@@ -85,57 +91,156 @@ def build_messages(article: Article, sentences: list[Sentence]) -> list[dict[str
     ]
 
 
-async def _extract_chunk(
-    llm: StructuredLLM,
-    article: Article,
-    chunk: Chunk,
-    sentences: list[Sentence],
-    meter: UsageMeter,
-    deadline: Deadline,
-    warnings: list[str],
-) -> dict[str, BaseModel] | list[Chunk]:
-    """One chunk's drafts by sentence key; halves to retry instead when output was cut off."""
-    where = f"chunk at {chunk.start}-{chunk.end}"
-    response_model = response_model_for(sentences)
+@dataclass(frozen=True)
+class _ChunkAnswer:
+    """The model's drafts for one chunk's sentences, by sentence key."""
+
+    chunk: Chunk
+    sentences: list[Sentence]
+    drafts: dict[str, BaseModel]
+    warning: str | None = None
+
+
+# What the cache stores per chunk: the model's entries, or that the answer was cut off.
+_ANSWERED, _PARTIAL, _TRUNCATED = "answered", "partial", "truncated"
+
+
+@dataclass
+class _ChunkAsker:
+    """Asks for one article's chunks, through the cache, halving chunks cut off at the limit."""
+
+    llm: StructuredLLM
+    article: Article
+    meter: UsageMeter
+    cache: ResponseCache | None
+    deadline: Deadline
+    asked: int = 0
+
+    async def answers_for(self, chunk: Chunk) -> list[_ChunkAnswer]:
+        sentences = split_sentences(chunk.text)
+        if not sentences:
+            return []
+        self.asked += 1
+        response_model = response_model_for(sentences)
+        messages = build_messages(self.article, sentences)
+        key = self._key(messages, response_model, chunk)
+        stored = self._cached(key)
+        if stored is None:
+            stored = await self._ask(chunk, messages, response_model)
+            if self.cache is not None:
+                self.cache.put(key, stored, **self._cost_of(stored))
+        if stored["outcome"] == _TRUNCATED:
+            halves = halve(chunk)
+            if halves is None:
+                cut_off = f"chunk at {chunk.start}-{chunk.end}: the answer hit the output limit"
+                return [_ChunkAnswer(chunk, sentences, {}, f"{cut_off} and cannot be split")]
+            parts = await all_in_order(self.answers_for(half) for half in halves)
+            return [answer for part in parts for answer in part]
+        drafts = _valid_entries(stored["entries"], response_model, chunk.text)
+        warning: str | None = None
+        if stored["outcome"] == _PARTIAL:
+            warning = (
+                f"chunk at {chunk.start}-{chunk.end}: answer still invalid after re-asks "
+                f"({stored['problem']}); kept the {len(drafts)} of {len(sentences)} "
+                "sentence(s) that were valid"
+            )
+        return [_ChunkAnswer(chunk, sentences, drafts, warning)]
+
+    async def _ask(
+        self, chunk: Chunk, messages: list[dict[str, str]], response_model: type[BaseModel]
+    ) -> dict[str, Any]:
+        before = (self.meter.prompt_tokens, self.meter.completion_tokens)
+        try:
+            answer = await self.llm.complete(
+                messages=messages,
+                response_model=response_model,
+                context={CHUNK_TEXT: chunk.text},
+                meter=self.meter,
+                deadline=self.deadline,
+            )
+        except Truncated:
+            stored: dict[str, Any] = {"outcome": _TRUNCATED}
+        except Unparseable as error:
+            stored = {
+                "outcome": _PARTIAL,
+                "entries": _json_object(error.last_text),
+                "problem": _first_line(error),
+            }
+        else:
+            stored = {"outcome": _ANSWERED, "entries": answer.model_dump(mode="json")}
+        stored["tokens"] = [
+            self.meter.prompt_tokens - before[0],
+            self.meter.completion_tokens - before[1],
+        ]
+        return stored
+
+    def _key(
+        self, messages: list[dict[str, str]], response_model: type[BaseModel], chunk: Chunk
+    ) -> str:
+        settings = self.llm.settings
+        return cache_key(
+            model=settings.model,
+            endpoint=_endpoint_identity(settings),
+            messages=messages,
+            schema=response_model.model_json_schema(),
+            chunk_text=chunk.text,
+            parameters=self.llm.generation_parameters(),
+        )
+
+    def _cached(self, key: str) -> dict[str, Any] | None:
+        if self.cache is None:
+            return None
+        hit = self.cache.get(key)
+        if hit is None:
+            return None
+        self.meter.cache_hits += 1
+        return hit.answer
+
+    def _cost_of(self, stored: dict[str, Any]) -> dict[str, Any]:
+        settings = self.llm.settings
+        prompt_tokens, completion_tokens = stored["tokens"]
+        return {
+            "model": settings.model,
+            "endpoint": _endpoint_identity(settings),
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": completion_tokens,
+        }
+
+
+def _endpoint_identity(settings: Settings) -> str:
+    """Which server answered: a URL, or the embedded weights (their size and date if custom)."""
+    if settings.base_url is not None:
+        return settings.base_url
+    if settings.gguf is None:
+        return f"embedded:{EMBEDDED_MODEL_SHA256}"
     try:
-        answer = await llm.complete(
-            messages=build_messages(article, sentences),
-            response_model=response_model,
-            context={CHUNK_TEXT: chunk.text},
-            meter=meter,
-            deadline=deadline,
-        )
-    except Truncated:
-        halves = halve(chunk)
-        if halves is None:
-            warnings.append(f"{where}: the answer hit the output limit and cannot be split")
-            return {}
-        return halves
-    except Unparseable as error:
-        lenient = _lenient_parse(error.last_text, response_model)
-        warnings.append(
-            f"{where}: answer still invalid after re-asks ({_first_line(error)}); "
-            f"kept the {len(lenient)} of {len(sentences)} sentence(s) that were valid"
-        )
-        return lenient
-    return {key: getattr(answer, key) for key in type(answer).model_fields}
+        stat = settings.gguf.stat()
+    except OSError:
+        return f"embedded:{settings.gguf}"
+    return f"embedded:{settings.gguf.resolve()}:{stat.st_size}:{stat.st_mtime_ns}"
 
 
-def _lenient_parse(text: str | None, response_model: type[BaseModel]) -> dict[str, BaseModel]:
-    """Keep each sentence entry that is valid on its own, rather than losing the chunk."""
+def _json_object(text: str | None) -> dict[str, Any]:
     try:
         data = json.loads(text) if text else {}
     except json.JSONDecodeError:
         return {}
-    if not isinstance(data, dict):
-        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _valid_entries(
+    entries: dict[str, Any], response_model: type[BaseModel], chunk_text: str
+) -> dict[str, BaseModel]:
+    """Each sentence entry that is valid on its own; one bad entry does not lose the chunk."""
     kept: dict[str, BaseModel] = {}
     for key, field in response_model.model_fields.items():
         entry_model = field.annotation
         if not (isinstance(entry_model, type) and issubclass(entry_model, BaseModel)):
             continue
         try:
-            kept[key] = entry_model.model_validate(data.get(key))
+            kept[key] = entry_model.model_validate(
+                entries.get(key), context={CHUNK_TEXT: chunk_text}
+            )
         except ValidationError:
             continue
     return kept

@@ -6,6 +6,8 @@ Retries are owned in one place each:
 - validation failures are re-asked by instructor, at most `max_reasks` times;
 - the openai SDK's own retries are switched off, so nothing multiplies.
 Every HTTP response that comes back, re-asks included, is counted in the usage ledger.
+At most `concurrency` requests are in flight at once, whatever asks; the run's budget is
+checked before each one is sent.
 """
 
 from __future__ import annotations
@@ -33,8 +35,8 @@ from tenacity import (
 from tenacity.stop import stop_base
 
 from summarizer.config import Settings, StructuredMode
-from summarizer.errors import ProviderError
-from summarizer.models import TokenUsage
+from summarizer.errors import ProviderError, RunError
+from summarizer.usage import UsageMeter
 
 _Model = TypeVar("_Model", bound=BaseModel)
 
@@ -74,47 +76,36 @@ class Deadline:
         return self.seconds - (time.monotonic() - self.started)
 
 
-@dataclass
-class UsageMeter:
-    """Sums the usage the server reports for every response, re-asks included."""
-
-    calls: int = 0
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    reasks: int = 0
-
-    def record(self, response: Any) -> None:
-        self.calls += 1
-        usage = getattr(response, "usage", None)
-        if usage is not None:
-            self.prompt_tokens += usage.prompt_tokens or 0
-            self.completion_tokens += usage.completion_tokens or 0
-
-    def snapshot(self) -> TokenUsage:
-        return TokenUsage(
-            calls=self.calls,
-            prompt_tokens=self.prompt_tokens,
-            completion_tokens=self.completion_tokens,
-            reasks=self.reasks,
-        )
+Client = openai.AsyncOpenAI | openai.OpenAI
+# Makes the client on first use: a run answered wholly from the cache starts no server.
+ClientFactory = Callable[[], Awaitable[Client]]
 
 
 class StructuredLLM:
     """Sends schema-constrained chat requests to one OpenAI-compatible endpoint.
 
     The `openai` client is injected: pass an `openai.AsyncOpenAI` (or a sync `openai.OpenAI`,
-    whose calls then run in a worker thread). Its SDK-level retries are switched off here.
+    whose calls then run in a worker thread), or an async factory that makes it when the
+    first request is due. Its SDK-level retries are switched off here. One instance belongs
+    to one event loop.
     """
 
     def __init__(
         self,
-        client: openai.AsyncOpenAI | openai.OpenAI,
+        client: Client | ClientFactory,
         settings: Settings,
         *,
         check_backend: Callable[[], None] | None = None,
     ) -> None:
-        self._client = client.with_options(max_retries=0)
+        self._client: Client | None = None
+        self._factory: ClientFactory | None = None
+        if isinstance(client, openai.AsyncOpenAI | openai.OpenAI):
+            self._client = client.with_options(max_retries=0)
+        else:
+            self._factory = client
         self._settings = settings
+        self._slots = asyncio.Semaphore(settings.concurrency)
+        self._connecting = asyncio.Lock()
         # Raises when a local server we started has died, so we fail at once, not retry.
         self._check_backend = check_backend
 
@@ -137,20 +128,22 @@ class StructuredLLM:
             Truncated: the answer hit the output-token limit.
             Unparseable: the answer stayed invalid after `max_reasks` re-asks.
             ProviderError: the endpoint failed for good (or the deadline passed).
+            BudgetExceeded: the run's budget was spent before this request was sent.
         """
         settings = self._settings
         attempts = 0
-        transport_failure: ProviderError | None = None
+        # A transport failure or the budget stops the request; instructor must not bury it.
+        stopped: RunError | None = None
 
         async def create(**kwargs: Any) -> Any:
-            nonlocal attempts, transport_failure
+            nonlocal attempts, stopped
             attempts += 1
             if attempts > 1:
                 meter.reasks += 1
             try:
-                response = await self._send(self._reshape_request(kwargs), deadline)
-            except ProviderError as error:
-                transport_failure = error
+                response = await self._send(self._reshape_request(kwargs), deadline, meter)
+            except RunError as error:
+                stopped = error
                 raise
             meter.record(response)
             return response
@@ -171,12 +164,23 @@ class StructuredLLM:
             raise Truncated(str(error)) from None
         except InstructorRetryException as error:
             # instructor wraps any failure of the call; a transport failure stays one.
-            if transport_failure is not None:
-                raise transport_failure from None
+            if stopped is not None:
+                raise stopped from None
             raise Unparseable(
                 _last_problem(error), _completion_text(error.last_completion)
             ) from None
         return result
+
+    def generation_parameters(self) -> dict[str, Any]:
+        """Everything besides the prompt and schema that shapes an answer (for the cache)."""
+        settings = self._settings
+        return {
+            "mode": settings.mode,
+            "max_reasks": settings.max_reasks,
+            "max_tokens": settings.max_output_tokens,
+            "temperature": settings.temperature,
+            "seed": settings.seed,
+        }
 
     def _reshape_request(self, kwargs: dict[str, Any]) -> dict[str, Any]:
         if self._settings.mode != "json_object_schema":
@@ -188,12 +192,25 @@ class StructuredLLM:
         # llama-cpp-python turns a schema under json_object into a grammar; json_schema is a 500.
         return {**kwargs, "response_format": {"type": "json_object", "schema": schema}}
 
-    async def _send(self, kwargs: dict[str, Any], deadline: Deadline) -> Any:
+    async def _connected(self) -> Client:
+        async with self._connecting:
+            if self._client is None:
+                assert self._factory is not None
+                self._client = (await self._factory()).with_options(max_retries=0)
+        return self._client
+
+    async def _send(self, kwargs: dict[str, Any], deadline: Deadline, meter: UsageMeter) -> Any:
+        async with self._slots:
+            meter.budget.check()
+            return await self._send_now(kwargs, deadline, meter)
+
+    async def _send_now(self, kwargs: dict[str, Any], deadline: Deadline, meter: UsageMeter) -> Any:
+        client = await self._connected()
         create: Callable[..., Awaitable[Any]]
-        if isinstance(self._client, openai.AsyncOpenAI):
-            create = self._client.chat.completions.create
+        if isinstance(client, openai.AsyncOpenAI):
+            create = client.chat.completions.create
         else:
-            sync_create: Callable[..., Any] = self._client.chat.completions.create
+            sync_create: Callable[..., Any] = client.chat.completions.create
 
             async def create(**call_kwargs: Any) -> Any:
                 return await asyncio.to_thread(sync_create, **call_kwargs)
@@ -213,6 +230,8 @@ class StructuredLLM:
         try:
             async for attempt in retrying:
                 with attempt:
+                    if attempt.retry_state.attempt_number > 1:
+                        meter.retries += 1
                     timeout = max(1.0, min(self._settings.request_timeout, deadline.remaining()))
                     try:
                         return await create(**kwargs, timeout=timeout)

@@ -122,10 +122,12 @@ class Event(_Frozen):
 class TokenUsage(_Frozen):
     """Tokens as reported by the server, summed over every attempt (retries and re-asks)."""
 
-    calls: int = 0
+    calls: int = Field(default=0, description="Answers received (re-asks included).")
     prompt_tokens: int = 0
     completion_tokens: int = 0
-    reasks: int = 0
+    reasks: int = Field(default=0, description="Requests that re-asked after invalid output.")
+    retries: int = Field(default=0, description="Requests re-sent after a transport failure.")
+    cache_hits: int = Field(default=0, description="Chunks answered from the response cache.")
 
     def __add__(self, other: TokenUsage) -> TokenUsage:
         return TokenUsage(
@@ -133,6 +135,8 @@ class TokenUsage(_Frozen):
             prompt_tokens=self.prompt_tokens + other.prompt_tokens,
             completion_tokens=self.completion_tokens + other.completion_tokens,
             reasks=self.reasks + other.reasks,
+            retries=self.retries + other.retries,
+            cache_hits=self.cache_hits + other.cache_hits,
         )
 
 
@@ -262,17 +266,37 @@ class ArticleFailure(_Frozen):
     message: str
 
 
+ArticleOutcome = Literal["briefed", "failed", "not started"]
+
+
+class ArticleUsage(_Frozen):
+    """One article's line in the token ledger: every attempt, failed ones included."""
+
+    source: str
+    outcome: ArticleOutcome
+    usage: TokenUsage
+    cost_usd: float | None = Field(default=None, description="None when the price is unknown.")
+
+
 class RunStats(_Frozen):
+    """What the run did and spent; token figures sum every request, re-asks included."""
+
     model: str
     endpoint: str
     articles: int
     llm_calls: int
     reasks: int
+    retries: int = 0
     prompt_tokens: int
     completion_tokens: int
     cache_hits: int = 0
     cost_usd: float | None = Field(default=None, description="None when the price is unknown.")
+    concurrency: int = 1
     wall_seconds: float
+    stopped_by_budget: str | None = Field(
+        default=None, description="Why the run stopped early, when a budget was reached."
+    )
+    by_article: list[ArticleUsage] = Field(default_factory=list)
     failures: list[ArticleFailure] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)
 

@@ -6,25 +6,32 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import openai
 
 from summarizer.backend import open_backend
+from summarizer.cache import CACHE_FILE_NAME, ResponseCache
+from summarizer.concurrency import all_in_order
 from summarizer.config import Settings, resolve_settings
-from summarizer.errors import InputError, ProviderError, RunError, UserError
+from summarizer.errors import BudgetExceeded, InputError, ProviderError, RunError, UserError
 from summarizer.extract import extract_article
 from summarizer.ground import ground_extraction
 from summarizer.ingest import collect_articles
 from summarizer.ledger import build_ledger
+from summarizer.llm import StructuredLLM
 from summarizer.merge import merge_claims, merge_events, number_sources
 from summarizer.models import (
     Article,
     ArticleExtraction,
     ArticleFailure,
+    ArticleOutcome,
+    ArticleUsage,
     Briefing,
     Claim,
     Event,
@@ -32,6 +39,7 @@ from summarizer.models import (
     TokenUsage,
 )
 from summarizer.pricing import estimate_cost
+from summarizer.usage import Budget, UsageMeter
 
 ArticleSource = str | Path | Article
 ProgressCallback = Callable[[str], None]
@@ -79,33 +87,28 @@ async def abrief(
     articles, failures = _ingest(sources)
     if not articles:
         raise InputError(_summarize_failures(failures) or "no articles given")
-    progress(f"read {len(articles)} article(s); starting {settings.endpoint_label}")
-    extractions: list[ArticleExtraction] = []
-    async with open_backend(settings, client) as llm:
-        for number, article in enumerate(articles, start=1):
-            progress(f"[{number}/{len(articles)}] extracting {_label(article)}")
-            article_started = time.monotonic()
-            try:
-                extraction = await extract_article(llm, article)
-            except ProviderError as error:
-                if error.status_code in _FATAL_STATUS:
-                    raise
-                failures.append(ArticleFailure(source=_label(article), message=error.one_line()))
-                progress(f"[{number}/{len(articles)}] failed: {error.one_line()}")
-                continue
-            grounded = ground_extraction(extraction, article)
-            extractions.append(grounded)
-            progress(
-                f"[{number}/{len(articles)}] {len(grounded.claims)} claims, "
-                f"{len(grounded.events)} events, {_verified(grounded)} verified quotes, "
-                f"{time.monotonic() - article_started:.1f} s"
+    progress(
+        f"read {len(articles)} article(s); model {settings.model} at {settings.endpoint_label}, "
+        f"{settings.concurrency} request(s) at a time"
+    )
+    run = _Run(settings, len(articles), progress)
+    with _open_cache(settings) as cache:
+        async with open_backend(settings, client, on_start=progress) as llm:
+            outcomes = await all_in_order(
+                run.extract(llm, cache, number, article)
+                for number, article in enumerate(articles, start=1)
             )
+        if cache is not None and cache.problem:
+            progress(f"warning: {cache.problem}")
+    extractions = [o.extraction for o in outcomes if o.extraction is not None]
+    failures += [o.failure for o in outcomes if o.failure is not None]
     if not extractions:
-        raise RunError(f"no article could be briefed: {_summarize_failures(failures)}")
+        reason = run.budget.exceeded or _summarize_failures(failures)
+        raise RunError(f"no article could be briefed: {reason}")
     extracted_ids = {e.article_id for e in extractions}
     sources_used = number_sources([a for a in articles if a.id in extracted_ids])
     claims = merge_claims(extractions, sources_used)
-    usage = sum((e.usage for e in extractions), TokenUsage())
+    usage = sum((o.usage for o in outcomes), TokenUsage())
     return Briefing(
         generated_at=dt.datetime.now(dt.UTC),
         sources=sources_used,
@@ -118,10 +121,23 @@ async def abrief(
             articles=len(articles),
             llm_calls=usage.calls,
             reasks=usage.reasks,
+            retries=usage.retries,
             prompt_tokens=usage.prompt_tokens,
             completion_tokens=usage.completion_tokens,
+            cache_hits=usage.cache_hits,
             cost_usd=estimate_cost(settings, usage),
+            concurrency=settings.concurrency,
             wall_seconds=round(time.monotonic() - started, 2),
+            stopped_by_budget=run.budget.exceeded,
+            by_article=[
+                ArticleUsage(
+                    source=_label(article),
+                    outcome=outcome.outcome,
+                    usage=outcome.usage,
+                    cost_usd=estimate_cost(settings, outcome.usage),
+                )
+                for article, outcome in zip(articles, outcomes, strict=True)
+            ],
             failures=failures,
             warnings=[
                 f"{_label_by_id(articles, e.article_id)}: {w}"
@@ -130,6 +146,74 @@ async def abrief(
             ],
         ),
     )
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    """What happened to one article: its extraction or its failure, and what it cost."""
+
+    outcome: ArticleOutcome
+    usage: TokenUsage
+    extraction: ArticleExtraction | None = None
+    failure: ArticleFailure | None = None
+
+
+class _Run:
+    """Extracts articles, at most `concurrency` at a time, against one budget."""
+
+    def __init__(self, settings: Settings, total: int, progress: ProgressCallback) -> None:
+        self.budget = Budget.for_settings(settings)
+        self._total = total
+        self._progress = progress
+        # Articles in progress are bounded too, so an article's deadline starts when it does.
+        self._slots = asyncio.Semaphore(settings.concurrency)
+
+    async def extract(
+        self, llm: StructuredLLM, cache: ResponseCache | None, number: int, article: Article
+    ) -> _Outcome:
+        where = f"[{number}/{self._total}]"
+        meter = UsageMeter(budget=self.budget)
+        async with self._slots:
+            if self.budget.exceeded is not None:
+                return self._not_started(article, meter)
+            self._progress(f"{where} extracting {_label(article)}")
+            started = time.monotonic()
+            try:
+                extraction = await extract_article(llm, article, meter=meter, cache=cache)
+            except BudgetExceeded as error:
+                if meter.calls == 0 and meter.cache_hits == 0:
+                    return self._not_started(article, meter)
+                return self._failed(article, meter, f"stopped half-way: {error.message}", where)
+            except ProviderError as error:
+                if error.status_code in _FATAL_STATUS:
+                    raise
+                return self._failed(article, meter, error.one_line(), where)
+        grounded = ground_extraction(extraction, article)
+        cached = f", {meter.cache_hits} from cache" if meter.cache_hits else ""
+        self._progress(
+            f"{where} {len(grounded.claims)} claims, {len(grounded.events)} events, "
+            f"{_verified(grounded)} verified quotes, {time.monotonic() - started:.1f} s{cached}"
+        )
+        return _Outcome("briefed", meter.snapshot(), extraction=grounded)
+
+    def _failed(self, article: Article, meter: UsageMeter, message: str, where: str) -> _Outcome:
+        self._progress(f"{where} failed: {message}")
+        failure = ArticleFailure(source=_label(article), message=message)
+        return _Outcome("failed", meter.snapshot(), failure=failure)
+
+    def _not_started(self, article: Article, meter: UsageMeter) -> _Outcome:
+        message = f"not briefed: {self.budget.exceeded}"
+        failure = ArticleFailure(source=_label(article), message=message)
+        return _Outcome("not started", meter.snapshot(), failure=failure)
+
+
+@contextlib.contextmanager
+def _open_cache(settings: Settings) -> Iterator[ResponseCache | None]:
+    if settings.cache_dir is None:
+        yield None
+        return
+    with ResponseCache(settings.cache_dir / CACHE_FILE_NAME) as cache:
+        yield cache
 
 
 def _ingest(sources: Iterable[ArticleSource]) -> tuple[list[Article], list[ArticleFailure]]:

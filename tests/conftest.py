@@ -55,6 +55,18 @@ def _recording(config: pytest.Config) -> bool:
 
 
 @pytest.fixture(autouse=True)
+def _own_response_cache(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each test gets an empty response cache of its own, never the user's.
+
+    A cache shared between tests would answer from earlier tests and leave recorded
+    interactions unplayed, and a hit is never a request, so it is never recorded.
+    """
+    monkeypatch.setenv("SUMMARIZER_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+
+
+@pytest.fixture(autouse=True)
 def _every_recorded_interaction_is_used(request: pytest.FixtureRequest) -> Iterator[None]:
     """A cassette with interactions the test no longer makes is stale: fail."""
     yield

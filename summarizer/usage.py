@@ -1,0 +1,85 @@
+"""The token ledger and the run's budget.
+
+Every answer the server sends back is counted where it arrives (llm.py), re-asks included,
+into the article's meter; each meter also feeds the run's budget, which is checked before
+every request, so a run stops sending once it has spent what it was allowed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from summarizer.config import Settings
+from summarizer.errors import BudgetExceeded
+from summarizer.models import TokenUsage
+from summarizer.pricing import cost_of, price_of
+
+
+@dataclass
+class Budget:
+    """What the whole run has spent, against its optional token and dollar limits."""
+
+    max_tokens: int | None = None
+    max_cost: float | None = None
+    price: tuple[float, float] | None = None
+    tokens: int = 0
+    cost: float = 0.0
+    exceeded: str | None = None
+
+    @classmethod
+    def for_settings(cls, settings: Settings) -> Budget:
+        return cls(
+            max_tokens=settings.max_tokens, max_cost=settings.max_cost, price=price_of(settings)
+        )
+
+    def add(self, prompt_tokens: int, completion_tokens: int) -> None:
+        self.tokens += prompt_tokens + completion_tokens
+        if self.price is not None:
+            self.cost += cost_of(self.price, prompt_tokens, completion_tokens)
+
+    def check(self) -> None:
+        """Raise `BudgetExceeded` once a limit is reached: no request is sent after that."""
+        if self.exceeded is None:
+            if self.max_tokens is not None and self.tokens >= self.max_tokens:
+                self.exceeded = (
+                    f"token budget reached: {self.tokens:,} tokens spent of {self.max_tokens:,}"
+                )
+            elif self.max_cost is not None and self.cost >= self.max_cost:
+                self.exceeded = f"cost budget reached: ${self.cost:.4f} spent of ${self.max_cost:g}"
+        if self.exceeded is not None:
+            raise BudgetExceeded(
+                self.exceeded, hint="raise --max-tokens / --max-cost to brief the rest"
+            )
+
+
+@dataclass
+class UsageMeter:
+    """One article's ledger: usage the server reported for every answer, re-asks included."""
+
+    budget: Budget = field(default_factory=Budget)
+    calls: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    reasks: int = 0
+    retries: int = 0
+    cache_hits: int = 0
+
+    def record(self, response: Any) -> None:
+        self.calls += 1
+        usage = getattr(response, "usage", None)
+        prompt = (usage.prompt_tokens or 0) if usage is not None else 0
+        completion = (usage.completion_tokens or 0) if usage is not None else 0
+        self.prompt_tokens += prompt
+        self.completion_tokens += completion
+        self.budget.add(prompt, completion)
+
+    def snapshot(self) -> TokenUsage:
+        return TokenUsage(
+            calls=self.calls,
+            prompt_tokens=self.prompt_tokens,
+            completion_tokens=self.completion_tokens,
+            reasks=self.reasks,
+            retries=self.retries,
+            cache_hits=self.cache_hits,
+        )
