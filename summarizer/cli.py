@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 import sys
@@ -11,12 +12,17 @@ from typing import Annotated, NoReturn
 
 import typer
 
+from summarizer.cache import CACHE_FILE_NAME, ResponseCache
 from summarizer.config import STRUCTURED_MODES, resolve_settings
 from summarizer.errors import SummarizerError, UserError
 from summarizer.pipeline import brief as run_brief
 from summarizer.render_json import render_json
 from summarizer.render_markdown import render_markdown
+from summarizer.render_usage import usage_summary, usage_table
 from summarizer.schemas import schema_documents, write_schemas
+
+# The briefing was written, but a budget stopped the run before every article was done.
+BUDGET_EXIT_CODE = 3
 
 app = typer.Typer(
     name="summarizer",
@@ -62,6 +68,20 @@ def brief(
     max_reasks: Annotated[
         int | None, typer.Option(help="Re-asks per request when output fails validation.")
     ] = None,
+    concurrency: Annotated[
+        int | None,
+        typer.Option(help="Requests in flight at once (default: 1 embedded, 4 otherwise).", min=1),
+    ] = None,
+    cache: Annotated[
+        bool, typer.Option("--cache/--no-cache", help="Reuse and store answers (response cache).")
+    ] = True,
+    max_tokens: Annotated[
+        int | None,
+        typer.Option(help="Stop sending requests after this many tokens (prompt + output).", min=1),
+    ] = None,
+    max_cost: Annotated[
+        float | None, typer.Option(help="Stop sending requests after this many US dollars.")
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress on stderr.")] = False,
 ) -> None:
     """Write a cited briefing of the articles.
@@ -78,6 +98,10 @@ def brief(
         mode=mode,
         gguf=gguf,
         max_reasks=max_reasks,
+        concurrency=concurrency,
+        cache=cache,
+        max_tokens=max_tokens,
+        max_cost=max_cost,
     )
     sources = [path if path == "-" else Path(path) for path in paths]
     briefing = run_brief(sources, settings=settings, on_progress=None if quiet else _progress)
@@ -88,16 +112,25 @@ def brief(
         output.write_text(text, encoding="utf-8")
     stats = briefing.stats
     if not quiet:
+        for line in usage_table(stats):
+            _progress(line)
+        _progress(usage_summary(stats))
         _progress(
             f"done: {len(briefing.claims)} claims, {len(briefing.events)} events, "
-            f"{len(briefing.disagreements)} disagreements from {len(briefing.sources)} sources; "
-            f"{stats.llm_calls} LLM calls, {stats.prompt_tokens} + {stats.completion_tokens} "
-            f"tokens, {stats.wall_seconds:.1f} s" + (f" -> {output}" if output else "")
+            f"{len(briefing.disagreements)} disagreements from {len(briefing.sources)} sources "
+            f"in {stats.wall_seconds:.1f} s" + (f" -> {output}" if output else "")
         )
     for failure in stats.failures:
         typer.echo(f"warning: {failure.source}: {failure.message}", err=True)
     for warning in stats.warnings:
         typer.echo(f"warning: {warning}", err=True)
+    if stats.stopped_by_budget:
+        typer.echo(
+            f"error: {stats.stopped_by_budget}; the briefing covers the "
+            f"{len(briefing.sources)} of {stats.articles} articles that finished",
+            err=True,
+        )
+        raise SystemExit(BUDGET_EXIT_CODE)
 
 
 @app.command()
@@ -113,6 +146,48 @@ def schema(
         return
     for path in write_schemas(write):
         typer.echo(f"wrote {path}", err=True)
+
+
+cache_app = typer.Typer(help="Show or clear the response cache.", no_args_is_help=True)
+app.add_typer(cache_app, name="cache")
+
+
+@cache_app.command("show")
+def cache_show() -> None:
+    """Where the response cache is, and what it holds.
+
+    Example: summarizer cache show
+    """
+    with ResponseCache(_cache_path()) as cache:
+        summary = cache.summary()
+    typer.echo(f"path: {summary.path}")
+    typer.echo(f"answers: {summary.answers} ({summary.size_bytes / 1024:,.0f} KiB on disk)")
+    typer.echo(f"tokens they cost when first asked: {summary.saved_tokens:,}")
+    for model, count in summary.by_model.items():
+        typer.echo(f"  {model}: {count}")
+    if summary.oldest is not None and summary.newest is not None:
+        typer.echo(f"stored between {_when(summary.oldest)} and {_when(summary.newest)}")
+
+
+@cache_app.command("clear")
+def cache_clear() -> None:
+    """Delete every stored answer.
+
+    Example: summarizer cache clear
+    """
+    with ResponseCache(_cache_path()) as cache:
+        removed = cache.clear()
+    typer.echo(f"removed {removed} answer(s) from {_cache_path()}")
+
+
+def _cache_path() -> Path:
+    cache_dir = resolve_settings().cache_dir
+    assert cache_dir is not None  # resolve_settings always names one unless told not to
+    return cache_dir / CACHE_FILE_NAME
+
+
+def _when(timestamp: float) -> str:
+    return dt.datetime.fromtimestamp(timestamp).strftime("%Y-%m-%d %H:%M")
 
 
 def _progress(message: str) -> None:

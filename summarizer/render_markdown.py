@@ -18,6 +18,7 @@ from summarizer.models import (
     RunStats,
     Source,
 )
+from summarizer.render_usage import usage_summary, usage_table
 
 _DIFFERENCE_WORDS: dict[DifferenceKind, str] = {
     "conflict": "true conflict",
@@ -221,21 +222,20 @@ def _sources_section(sources: list[Source]) -> list[str]:
 
 
 def _stats_section(stats: RunStats) -> list[str]:
-    cost = f"${stats.cost_usd:.4f}" if stats.cost_usd is not None else "unknown"
     lines = [
         "## Run statistics",
         "",
         f"- Model: {_text(stats.model)}",
         f"- Endpoint: {_text(stats.endpoint)}",
         f"- Articles: {stats.articles}",
-        f"- LLM calls: {stats.llm_calls}",
-        f"- Re-asks: {stats.reasks}",
-        f"- Prompt tokens: {stats.prompt_tokens:,}",
-        f"- Completion tokens: {stats.completion_tokens:,}",
-        f"- Cache hits: {stats.cache_hits}",
-        f"- Cost: {cost}",
+        f"- Requests in flight at most: {stats.concurrency}",
+        f"- Spent: {_text(usage_summary(stats))}",
         f"- Wall time: {stats.wall_seconds:.1f} s",
     ]
+    if stats.stopped_by_budget:
+        lines.append(f"- **Stopped early**: {_text(stats.stopped_by_budget)}")
+    if stats.by_article:
+        lines += ["", "### Token ledger", "", *usage_table(stats)]
     if stats.failures:
         lines += ["", "### Articles that failed", ""]
         lines += [f"- {_text(f.source)}: {_text(f.message)}" for f in stats.failures]

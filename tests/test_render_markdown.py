@@ -10,6 +10,7 @@ from pydantic import ValidationError
 from summarizer.models import (
     Actor,
     ArticleFailure,
+    ArticleUsage,
     Briefing,
     Citation,
     Corroboration,
@@ -21,6 +22,7 @@ from summarizer.models import (
     Quantity,
     RunStats,
     Source,
+    TokenUsage,
 )
 from summarizer.render_markdown import render_markdown
 
@@ -148,6 +150,15 @@ def _briefing(**overrides: object) -> Briefing:
             completion_tokens=678,
             cache_hits=2,
             wall_seconds=12.345,
+            by_article=[
+                ArticleUsage(
+                    source="a.md",
+                    outcome="briefed",
+                    usage=TokenUsage(calls=4, prompt_tokens=12345, completion_tokens=678, reasks=1),
+                ),
+                ArticleUsage(source="b.md", outcome="briefed", usage=TokenUsage(cache_hits=2)),
+                ArticleUsage(source="broken.html", outcome="failed", usage=TokenUsage()),
+            ],
             failures=[ArticleFailure(source="broken.html", message="no main text")],
         ),
     }
@@ -234,10 +245,14 @@ def test_run_statistics(markdown: str) -> None:
     stats = markdown[markdown.index("## Run statistics") :]
     for line in [
         "- Model: qwen2.5-coder-1.5b",
-        "- Prompt tokens: 12,345",
-        "- Completion tokens: 678",
-        "- Cost: unknown",
+        "- Spent: 4 LLM call(s) (1 re-asks, 0 retries), 2 answer(s) from cache; "
+        "12,345 prompt + 678 output tokens; cost unknown (no price for this model)",
         "- Wall time: 12.3 s",
+        "### Token ledger",
+        "| a.md | briefed | 4 | 1 | 0 | 0 | 12,345 | 678 | ? |",
+        "| b.md | briefed | 0 | 0 | 0 | 2 | 0 | 0 | ? |",
+        "| broken.html | failed | 0 | 0 | 0 | 0 | 0 | 0 | ? |",
+        "| **Total** |  | 4 | 1 | 0 | 2 | 12,345 | 678 | ? |",
         "### Articles that failed",
         "- broken.html: no main text",
     ]:

@@ -1,0 +1,54 @@
+"""The token ledger as text: per article and in total, the same table in the CLI and briefing."""
+
+from __future__ import annotations
+
+from summarizer.models import RunStats, TokenUsage
+
+
+def usage_table(stats: RunStats) -> list[str]:
+    """A Markdown table of every article's requests and tokens, then the run's totals."""
+    lines = [
+        "| Article | Outcome | Calls | Re-asks | Retries | Cached | Prompt | Output | Cost |",
+        "|---|---|--:|--:|--:|--:|--:|--:|--:|",
+    ]
+    for line in stats.by_article:
+        lines.append(_row(line.source, line.outcome, line.usage, line.cost_usd))
+    total = TokenUsage(
+        calls=stats.llm_calls,
+        prompt_tokens=stats.prompt_tokens,
+        completion_tokens=stats.completion_tokens,
+        reasks=stats.reasks,
+        retries=stats.retries,
+        cache_hits=stats.cache_hits,
+    )
+    lines.append(_row("**Total**", "", total, stats.cost_usd))
+    return lines
+
+
+def usage_summary(stats: RunStats) -> str:
+    """The run's spend in one line."""
+    cached = f", {stats.cache_hits} answer(s) from cache" if stats.cache_hits else ""
+    return (
+        f"{stats.llm_calls} LLM call(s) ({stats.reasks} re-asks, {stats.retries} retries)"
+        f"{cached}; {stats.prompt_tokens:,} prompt + {stats.completion_tokens:,} output tokens; "
+        f"cost {format_cost(stats.cost_usd)}"
+    )
+
+
+def format_cost(cost: float | None) -> str:
+    return "unknown (no price for this model)" if cost is None else f"${cost:.4f}"
+
+
+def _row(source: str, outcome: str, usage: TokenUsage, cost: float | None) -> str:
+    cells = [
+        source.replace("|", "\\|"),
+        outcome,
+        str(usage.calls),
+        str(usage.reasks),
+        str(usage.retries),
+        str(usage.cache_hits),
+        f"{usage.prompt_tokens:,}",
+        f"{usage.completion_tokens:,}",
+        "?" if cost is None else f"${cost:.4f}",
+    ]
+    return "| " + " | ".join(cells) + " |"
