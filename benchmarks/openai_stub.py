@@ -20,8 +20,18 @@ Fault modes reproduce what our retries exist for:
 - `rate_limit_first`: the very first chat request is refused with HTTP 429 and
   `Retry-After: 1`; it does not count as that conversation's first answer.
 
-`GET /stats` reports the totals the stub handed out, `POST /stats/reset` zeroes them and
-re-arms both fault modes so every benchmark trial starts from the same state.
+Replay mode (`replay=CASSETTE`, `--replay CASSETTE`) answers instead with the responses
+recorded in a test cassette (`cassettes/*/*.yaml`, the format of tests/cassette_format.py):
+a chat request gets the recorded response whose request body is equal as parsed JSON (as
+the tests' `json_body_matcher` compares them), with status, body and usage as recorded.
+A body recorded more than once gets its recordings in order; once all were played, the
+last one again, so any number of runs can be answered.
+A request nothing matches gets an OpenAI-style HTTP 404 (`no_recorded_response`), which
+also means the cassette is stale for the current prompts or schema. Replay does not
+combine with `invalid_first`; `rate_limit_first` and the latency still apply.
+
+`GET /stats` reports the totals the stub handed out, `POST /stats/reset` zeroes them,
+re-arms both fault modes and rewinds replay, so every benchmark trial starts the same.
 `GET /v1/models` lists one model for clients that probe it.
 
 Run it in-process with `StubServer` (tests), or as its own process with
@@ -38,6 +48,7 @@ chunks without figures or dates come back valid. It binds to 127.0.0.1 only.
 from __future__ import annotations
 
 import argparse
+import copy
 import itertools
 import json
 import math
@@ -49,12 +60,15 @@ import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self, TypedDict
 from urllib.parse import urlsplit
+
+import yaml
 
 from benchmarks.schema_instance import UnsupportedSchema, instance_for_schema
 
@@ -122,6 +136,105 @@ def _schema_of(response_format: Any) -> Mapping[str, Any]:
     if not isinstance(schema, dict):
         raise UnsupportedSchema("response_format carries no JSON schema object")
     return schema
+
+
+@dataclass(frozen=True)
+class _Recording:
+    """One recorded chat exchange: the request body and the response to send back."""
+
+    request: Any
+    status: int
+    body: bytes
+    content_type: str
+    prompt_tokens: int
+    completion_tokens: int
+
+
+class _Replay:
+    """The chat exchanges of one cassette, answered by request body."""
+
+    def __init__(self, cassette: Path) -> None:
+        self.cassette = cassette
+        self._recordings = _read_cassette(cassette)
+        self._lock = threading.Lock()
+        self._played: dict[int, int] = {}
+
+    def reset(self) -> None:
+        """Play every recording again from the first."""
+        with self._lock:
+            self._played.clear()
+
+    def answer_for(self, request: Any) -> _Recording | None:
+        """The next recording of this body; the last one again once all were played."""
+        matches = [i for i, r in enumerate(self._recordings) if r.request == request]
+        if not matches:
+            return None
+        with self._lock:
+            unplayed = [i for i in matches if not self._played.get(i)]
+            chosen = unplayed[0] if unplayed else matches[-1]
+            self._played[chosen] = self._played.get(chosen, 0) + 1
+        return self._recordings[chosen]
+
+
+def _read_cassette(path: Path) -> list[_Recording]:
+    """The POST .../chat/completions exchanges of a cassette whose bodies are JSON.
+
+    Raises:
+        ValueError: the file is not a cassette, or holds no chat exchange to replay.
+    """
+    try:
+        cassette = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
+        raise ValueError(f"cannot read cassette {path}: {error}") from error
+    interactions = cassette.get("interactions") if isinstance(cassette, dict) else None
+    if not isinstance(interactions, list):
+        raise ValueError(f"{path} is not a cassette: no list of interactions")
+    recordings: list[_Recording] = []
+    for interaction in interactions:
+        request, response = interaction.get("request", {}), interaction.get("response", {})
+        uri_path = urlsplit(str(request.get("uri", ""))).path.rstrip("/")
+        if request.get("method") != "POST" or not uri_path.endswith("/chat/completions"):
+            continue
+        request_body, response_body = _json_body(request), _json_body(response)
+        if request_body is None or not isinstance(response_body, dict):
+            continue
+        usage = response_body.get("usage") or {}
+        recordings.append(
+            _Recording(
+                request=request_body,
+                status=int(response.get("status", {}).get("code", HTTPStatus.OK)),
+                body=json.dumps(response_body).encode(),
+                content_type=_header(response, "content-type") or "application/json",
+                prompt_tokens=int(usage.get("prompt_tokens") or 0),
+                completion_tokens=int(usage.get("completion_tokens") or 0),
+            )
+        )
+    if not recordings:
+        raise ValueError(f"{path} holds no chat-completion exchange with JSON bodies")
+    return recordings
+
+
+def _json_body(part: Mapping[str, Any]) -> Any:
+    """A request's or response's body as parsed JSON, however the cassette stored it."""
+    body = part.get("body")
+    if isinstance(body, dict) and "json" in body:
+        return copy.deepcopy(body["json"])
+    raw = body.get("string") if isinstance(body, dict) else body
+    if isinstance(raw, bytes):
+        raw = raw.decode("utf-8", errors="replace")
+    if not isinstance(raw, str):
+        return None
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError:
+        return None
+
+
+def _header(part: Mapping[str, Any], name: str) -> str | None:
+    for key, value in (part.get("headers") or {}).items():
+        if key.lower() == name:
+            return str(value[0] if isinstance(value, list) and value else value)
+    return None
 
 
 class _Ledger:
@@ -201,9 +314,12 @@ class _StubHTTPServer(ThreadingHTTPServer):
     # attempt, which the client then retries a second later: the overlap test would flake.
     request_queue_size = 128
 
-    def __init__(self, port: int, *, latency: float, ledger: _Ledger) -> None:
+    def __init__(
+        self, port: int, *, latency: float, ledger: _Ledger, replay: _Replay | None
+    ) -> None:
         self.latency = latency
         self.ledger = ledger
+        self.replay = replay
         self._connections: set[socket.socket] = set()
         self._connections_lock = threading.Lock()
         self._closing = False
@@ -246,6 +362,9 @@ def _hang_up(connection: socket.socket) -> None:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in two writes; with Nagle on, the body waits for the
+    # client's delayed ACK of the headers, adding about 40 ms to every kept-alive answer.
+    disable_nagle_algorithm = True
     server: _StubHTTPServer
 
     def log_message(self, format: str, *args: Any) -> None:
@@ -274,6 +393,8 @@ class _Handler(BaseHTTPRequestHandler):
                 self.server.ledger.end()
         elif path == "/stats/reset":
             self.server.ledger.reset()
+            if self.server.replay is not None:
+                self.server.replay.reset()
             self._send_json(HTTPStatus.OK, self.server.ledger.snapshot())
         else:
             self._send_error(HTTPStatus.NOT_FOUND, f"no route {path}", code="unknown_url")
@@ -297,7 +418,8 @@ class _Handler(BaseHTTPRequestHandler):
         if not isinstance(messages, list) or not messages:
             self._send_error(HTTPStatus.BAD_REQUEST, "messages must be a non-empty list")
             return
-        if request.get("stream") or request.get("tools"):
+        replay = self.server.replay
+        if replay is None and (request.get("stream") or request.get("tools")):
             self._send_error(HTTPStatus.BAD_REQUEST, "the stub supports neither stream nor tools")
             return
         if self.server.ledger.take_rate_limit():
@@ -308,6 +430,9 @@ class _Handler(BaseHTTPRequestHandler):
                 code="rate_limit_exceeded",
                 headers={"Retry-After": "1"},
             )
+            return
+        if replay is not None:
+            self._replay(replay, request)
             return
         try:
             schema = _schema_of(request.get("response_format"))
@@ -350,6 +475,21 @@ class _Handler(BaseHTTPRequestHandler):
             },
         )
 
+    def _replay(self, replay: _Replay, request: Any) -> None:
+        recording = replay.answer_for(request)
+        if recording is None:
+            self._send_error(
+                HTTPStatus.NOT_FOUND,
+                f"no exchange recorded in {replay.cassette.name} has this request body "
+                "(the cassette is stale if prompts, schema or settings changed)",
+                code="no_recorded_response",
+            )
+            return
+        time.sleep(self.server.latency)
+        if recording.status == HTTPStatus.OK:
+            self.server.ledger.record_answer(recording.prompt_tokens, recording.completion_tokens)
+        self._send_bytes(recording.status, recording.body, recording.content_type)
+
     def _send_error(
         self,
         status: HTTPStatus,
@@ -369,9 +509,17 @@ class _Handler(BaseHTTPRequestHandler):
         *,
         headers: Mapping[str, str] | None = None,
     ) -> None:
-        data = json.dumps(payload).encode()
+        self._send_bytes(status, json.dumps(payload).encode(), "application/json", headers)
+
+    def _send_bytes(
+        self,
+        status: int,
+        data: bytes,
+        content_type: str,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
         self.send_response(status)
-        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(data)))
         for name, value in (headers or {}).items():
             self.send_header(name, value)
@@ -404,12 +552,22 @@ class StubServer:
         latency: float = 0.2,
         invalid_first: bool = False,
         rate_limit_first: bool = False,
+        replay: Path | None = None,
         port: int = 0,
     ) -> None:
+        """Configure the stub; `replay` names a cassette to answer from (see the module).
+
+        Raises:
+            ValueError: a negative latency, `replay` with `invalid_first`, or a `replay`
+                file that is not a cassette with chat exchanges.
+        """
         if latency < 0:
             raise ValueError(f"latency must be >= 0 seconds, not {latency}")
+        if replay is not None and invalid_first:
+            raise ValueError("replay answers as recorded; it does not combine with invalid_first")
         self._latency = latency
         self._port = port
+        self._replay = _Replay(Path(replay)) if replay is not None else None
         self._ledger = _Ledger(invalid_first=invalid_first, rate_limit_first=rate_limit_first)
         self._server: _StubHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -426,13 +584,17 @@ class StubServer:
         return self._ledger.snapshot()
 
     def reset_stats(self) -> None:
-        """Zero the totals and re-arm the fault modes, as `POST /stats/reset` does."""
+        """Zero the totals, re-arm the fault modes and rewind replay, as `POST /stats/reset`."""
         self._ledger.reset()
+        if self._replay is not None:
+            self._replay.reset()
 
     def __enter__(self) -> Self:
         if self._server is not None:
             raise RuntimeError("the stub is already running")
-        self._server = _StubHTTPServer(self._port, latency=self._latency, ledger=self._ledger)
+        self._server = _StubHTTPServer(
+            self._port, latency=self._latency, ledger=self._ledger, replay=self._replay
+        )
         # A short poll interval keeps close() quick; the loop only checks a flag.
         self._thread = threading.Thread(
             target=self._server.serve_forever,
@@ -469,6 +631,7 @@ def stub_process(
     latency: float = 0.2,
     invalid_first: bool = False,
     rate_limit_first: bool = False,
+    replay: Path | None = None,
     startup_timeout: float = 10.0,
 ) -> Iterator[str]:
     """Run the stub as a child process and yield its base URL; stop it on exit.
@@ -485,6 +648,8 @@ def stub_process(
         command.append("--invalid-first")
     if rate_limit_first:
         command.append("--rate-limit-first")
+    if replay is not None:
+        command += ["--replay", str(Path(replay).resolve())]
     with subprocess.Popen(
         command, cwd=_REPO_ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
     ) as process:
@@ -526,6 +691,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--invalid-first", action="store_true", help="answer {} first")
     parser.add_argument("--rate-limit-first", action="store_true", help="429 the first request")
     parser.add_argument(
+        "--replay", type=Path, metavar="CASSETTE", help="answer with a cassette's recordings"
+    )
+    parser.add_argument(
         "--exit-with-stdin", action="store_true", help="exit when stdin closes (parent gone)"
     )
     options = parser.parse_args(argv)
@@ -534,12 +702,17 @@ def main(argv: Sequence[str] | None = None) -> None:
     stop = threading.Event()
     if options.exit_with_stdin:
         threading.Thread(target=_set_at_stdin_end, args=(stop,), daemon=True).start()
-    with StubServer(
-        latency=options.latency,
-        invalid_first=options.invalid_first,
-        rate_limit_first=options.rate_limit_first,
-        port=options.port,
-    ) as stub:
+    try:
+        stub = StubServer(
+            latency=options.latency,
+            invalid_first=options.invalid_first,
+            rate_limit_first=options.rate_limit_first,
+            replay=options.replay,
+            port=options.port,
+        )
+    except ValueError as error:
+        parser.error(str(error))
+    with stub:
         print(f"listening on {stub.base_url}", flush=True)
         with suppress(KeyboardInterrupt):
             stop.wait()

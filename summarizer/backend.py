@@ -10,6 +10,7 @@ import contextlib
 import os
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from typing import Any
 
 import openai
 
@@ -54,7 +55,10 @@ async def open_backend(
         # llama-cpp-python defaults to half the cores; generation is the bottleneck, use all.
         server = EmbeddedServer(weights, model_alias=settings.model, n_threads=os.cpu_count())
         await asyncio.to_thread(server.start)
-        local = _client_for(server.base_url, settings)
+        # Loopback must never go through a proxy named in the environment.
+        local = _client_for(
+            server.base_url, settings, http_client=openai.DefaultAsyncHttpxClient(trust_env=False)
+        )
         return local
 
     def check_alive() -> None:
@@ -70,10 +74,11 @@ async def open_backend(
             server.close()
 
 
-def _client_for(base_url: str, settings: Settings) -> openai.AsyncOpenAI:
+def _client_for(base_url: str, settings: Settings, **options: Any) -> openai.AsyncOpenAI:
     return openai.AsyncOpenAI(
         base_url=base_url,
         api_key=settings.api_key,
         timeout=settings.request_timeout,
         max_retries=0,
+        **options,
     )

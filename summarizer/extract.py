@@ -18,7 +18,7 @@ from summarizer.chunking import Chunk, halve, split_into_chunks
 from summarizer.concurrency import all_in_order
 from summarizer.config import Settings
 from summarizer.dates import date_named_in
-from summarizer.drafts import CHUNK_TEXT, NO_EVENT, response_model_for, sentence_key
+from summarizer.drafts import NO_EVENT, STANCES, response_model_for, schema_of, sentence_key
 from summarizer.llm import Deadline, StructuredLLM, Truncated, Unparseable
 from summarizer.models import (
     Article,
@@ -29,7 +29,7 @@ from summarizer.models import (
     Evidence,
     Quantity,
 )
-from summarizer.numbers import numbers_in_figure
+from summarizer.numbers import read_figure
 from summarizer.prompts import load_prompt
 from summarizer.sentences import Sentence, split_sentences
 from summarizer.usage import UsageMeter
@@ -123,11 +123,11 @@ class _ChunkAsker:
         self.asked += 1
         response_model = response_model_for(sentences)
         messages = build_messages(self.article, sentences)
-        key = self._key(messages, response_model, chunk)
+        key = self._key(messages, response_model, chunk) if self.cache is not None else None
         stored = self._cached(key)
         if stored is None:
             stored = await self._ask(chunk, messages, response_model)
-            if self.cache is not None:
+            if self.cache is not None and key is not None:
                 self.cache.put(key, stored, **self._cost_of(stored))
         if stored["outcome"] == _TRUNCATED:
             halves = halve(chunk)
@@ -136,7 +136,7 @@ class _ChunkAsker:
                 return [_ChunkAnswer(chunk, sentences, {}, f"{cut_off} and cannot be split")]
             parts = await all_in_order(self.answers_for(half) for half in halves)
             return [answer for part in parts for answer in part]
-        drafts = _valid_entries(stored["entries"], response_model, chunk.text)
+        drafts = _valid_entries(stored["entries"], response_model)
         warning: str | None = None
         if stored["outcome"] == _PARTIAL:
             warning = (
@@ -154,7 +154,6 @@ class _ChunkAsker:
             answer = await self.llm.complete(
                 messages=messages,
                 response_model=response_model,
-                context={CHUNK_TEXT: chunk.text},
                 meter=self.meter,
                 deadline=self.deadline,
             )
@@ -182,13 +181,13 @@ class _ChunkAsker:
             model=settings.model,
             endpoint=_endpoint_identity(settings),
             messages=messages,
-            schema=response_model.model_json_schema(),
+            schema=schema_of(response_model),
             chunk_text=chunk.text,
             parameters=self.llm.generation_parameters(),
         )
 
-    def _cached(self, key: str) -> dict[str, Any] | None:
-        if self.cache is None:
+    def _cached(self, key: str | None) -> dict[str, Any] | None:
+        if self.cache is None or key is None:
             return None
         hit = self.cache.get(key)
         if hit is None:
@@ -229,7 +228,7 @@ def _json_object(text: str | None) -> dict[str, Any]:
 
 
 def _valid_entries(
-    entries: dict[str, Any], response_model: type[BaseModel], chunk_text: str
+    entries: dict[str, Any], response_model: type[BaseModel]
 ) -> dict[str, BaseModel]:
     """Each sentence entry that is valid on its own; one bad entry does not lose the chunk."""
     kept: dict[str, BaseModel] = {}
@@ -238,9 +237,7 @@ def _valid_entries(
         if not (isinstance(entry_model, type) and issubclass(entry_model, BaseModel)):
             continue
         try:
-            kept[key] = entry_model.model_validate(
-                entries.get(key), context={CHUNK_TEXT: chunk_text}
-            )
+            kept[key] = entry_model.model_validate(entries.get(key))
         except ValidationError:
             continue
     return kept
@@ -251,7 +248,7 @@ def _item_id(article: Article, kind: str, offset: int) -> str:
     return f"{kind[0]}-{hashlib.sha256(key.encode()).hexdigest()[:12]}"
 
 
-def _statement(draft: Any) -> str:
+def _statement(draft: Any, sentence: Sentence) -> str:
     """Subject + predicate + object as a sentence, without the model's own repetitions."""
     subject, predicate, obj = (
         " ".join(part.split()) for part in (draft.subject, draft.predicate, draft.object)
@@ -263,37 +260,48 @@ def _statement(draft: Any) -> str:
         if not words or word.lower() != words[-1].lower():
             words.append(word)
     text = " ".join(words).rstrip(".")
-    return (text[:1].upper() + text[1:] + ".") if text else draft.quote
+    return (text[:1].upper() + text[1:] + ".") if text else sentence.text
 
 
 def _claim(article: Article, chunk: Chunk, sentence: Sentence, draft: Any) -> Claim:
-    quantity = None
-    if getattr(draft, "quantity", None) is not None:
-        fields = draft.quantity.model_dump()
-        # Digits in the figure's own text beat the model's reading of them (see numbers.py).
-        read = numbers_in_figure(fields["text"])
-        if read is not None:
-            fields["value"], fields["low"], fields["high"] = read
-        quantity = Quantity.model_validate(fields)
+    certainty, polarity = STANCES[draft.stance]
     return Claim(
         id=_item_id(article, "claim", chunk.start + sentence.start),
         article_id=article.id,
-        statement=_statement(draft),
+        statement=_statement(draft, sentence),
         subject=draft.subject.strip(),
         predicate=draft.predicate.strip(),
         object=draft.object.strip(),
         claimant=draft.claimant.strip() or "unattributed",
-        certainty=draft.certainty,
-        polarity=draft.polarity,
-        quantity=quantity,
+        certainty=certainty,
+        polarity=polarity,
+        quantity=_quantity(sentence, getattr(draft, "quantity", None)),
         evidence=[
             Evidence(
                 article_id=article.id,
-                quote=draft.quote,
-                proposed_quote=draft.quote,
+                quote=sentence.text,
+                proposed_quote=sentence.text,
                 status="unverified",
             )
         ],
+    )
+
+
+def _quantity(sentence: Sentence, draft: Any) -> Quantity | None:
+    """The figure the model pointed at, as the sentence writes it (see numbers.py)."""
+    if draft is None:
+        return None
+    figure = read_figure(sentence.text, draft.text)
+    if figure is None:
+        return None
+    return Quantity(
+        text=figure.text,
+        value=figure.value,
+        low=figure.low,
+        high=figure.high,
+        unit=draft.unit.strip() or None,
+        counted=draft.counted.strip(),
+        qualifier=figure.qualifier,
     )
 
 

@@ -118,9 +118,9 @@ class StructuredLLM:
         *,
         messages: list[dict[str, str]],
         response_model: type[_Model],
-        context: dict[str, Any],
         meter: UsageMeter,
         deadline: Deadline,
+        context: dict[str, Any] | None = None,
     ) -> _Model:
         """Ask for one structured answer.
 

@@ -4,6 +4,12 @@ Deterministic: the same extractions always give the same briefing. Claims merge 
 their wording is close, their polarity is the same and their figures (if any) are equal;
 claims about the same counted thing with different figures stay separate and meet in the
 disagreement ledger (see `ledger.py`). Certainty is never upgraded by merging.
+
+Merged entries are connected components of "close enough", found without comparing all
+pairs (see `near_duplicates.py`): claims are compared only within a block of equal polarity
+and figure, events within one type, which is exact; a block of up to 2,000 compares every
+pair, and a larger one only pairs sharing one of either text's rarest words, a bound that
+misses a pair only if it differs in all of them.
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ from summarizer.models import (
     Quantity,
     Source,
 )
+from summarizer.near_duplicates import medoid, similar_groups
 
 CLAIM_SIMILARITY = 82.0
 EVENT_SIMILARITY = 70.0
@@ -73,15 +80,12 @@ def merge_claims(
 ) -> list[MergedClaim]:
     """Cluster duplicate claims across articles into merged, cited claims."""
     items = _sourced(sources, [(e.article_id, e.claims) for e in extractions])
-    texts = [comparable_text(entry.item.statement) for entry in items]
-
-    def same(i: int, j: int) -> bool:
-        a, b = items[i].item, items[j].item
-        if a.polarity != b.polarity or figure_key(a.quantity) != figure_key(b.quantity):
-            return False
-        return _similarity(texts[i], texts[j]) >= CLAIM_SIMILARITY
-
-    clusters = cluster(len(items), same)
+    clusters = similar_groups(
+        [comparable_text(entry.item.statement) for entry in items],
+        [(entry.item.polarity, figure_key(entry.item.quantity)) for entry in items],
+        CLAIM_SIMILARITY,
+        rare_words=3,
+    )
     merged = [_merged_claim([items[i] for i in members]) for members in clusters]
     return sorted(merged, key=_claim_order)
 
@@ -91,15 +95,15 @@ def merge_events(
 ) -> list[MergedEvent]:
     """Cluster duplicate events across articles; return them in timeline order."""
     items = _sourced(sources, [(e.article_id, e.events) for e in extractions])
-    texts = [comparable_text(entry.item.description) for entry in items]
-
-    def same(i: int, j: int) -> bool:
-        a, b = items[i].item, items[j].item
-        if a.type != b.type or not _dates_compatible(a.date, b.date):
-            return False
-        return _similarity(texts[i], texts[j]) >= EVENT_SIMILARITY
-
-    merged = [_merged_event([items[i] for i in members]) for members in cluster(len(items), same)]
+    clusters = similar_groups(
+        [comparable_text(entry.item.description) for entry in items],
+        [entry.item.type for entry in items],
+        EVENT_SIMILARITY,
+        # The lower threshold lets pairs share fewer words, so more of them are probed.
+        rare_words=4,
+        compatible=lambda i, j: _dates_compatible(items[i].item.date, items[j].item.date),
+    )
+    merged = [_merged_event([items[i] for i in members]) for members in clusters]
     return sorted(merged, key=_timeline_order)
 
 
@@ -158,7 +162,13 @@ def same_claimant(first: str, second: str) -> bool:
 
 def claimant_groups(names: Sequence[str]) -> list[str]:
     """Distinct claimants, treating near-identical spellings as one ('NIS' stays apart)."""
-    named = [n for n in names if _normal_claimant(n) != UNATTRIBUTED]
+    # Equal normal forms always match, so only the first spelling of each is compared.
+    first_spellings: dict[str, str] = {}
+    for name in names:
+        normal = _normal_claimant(name)
+        if normal != UNATTRIBUTED:
+            first_spellings.setdefault(normal, name)
+    named = list(first_spellings.values())
     groups = cluster(len(named), lambda i, j: same_claimant(named[i], named[j]))
     return [named[members[0]] for members in groups]
 
@@ -186,23 +196,9 @@ def citation_for(
     )
 
 
-def _similarity(a: str, b: str) -> float:
-    # token_set alone calls any subset a match; averaging with token_sort keeps
-    # "acid leaked" from swallowing every longer sentence about acid.
-    return (fuzz.token_set_ratio(a, b) + fuzz.token_sort_ratio(a, b)) / 2
-
-
-def _medoid(members: Sequence[int], texts: Sequence[str]) -> int:
-    return max(
-        members,
-        key=lambda i: (sum(_similarity(texts[i], texts[j]) for j in members), -i),
-    )
-
-
 def _merged_claim(members: list[SourcedItem[Claim]]) -> MergedClaim:
     claims = [m.item for m in members]
-    local_texts = [comparable_text(c.statement) for c in claims]
-    representative = claims[_medoid(range(len(claims)), local_texts)]
+    representative = claims[medoid([comparable_text(c.statement) for c in claims])]
     citations = _dedupe(
         citation_for(m.item, m.source, ev, claimant=m.item.claimant, certainty=m.item.certainty)
         for m in members
@@ -239,8 +235,7 @@ def _corroboration(members: Sequence[SourcedItem[Claim]]) -> Corroboration:
 
 def _merged_event(members: list[SourcedItem[Event]]) -> MergedEvent:
     events = [m.item for m in members]
-    texts = [comparable_text(e.description) for e in events]
-    representative = events[_medoid(range(len(events)), texts)]
+    representative = events[medoid([comparable_text(e.description) for e in events])]
     dated = sorted((e for e in events if e.date), key=lambda e: -len(e.date or ""))
     best_date = dated[0] if dated else representative
     actors: dict[str, Actor] = {}

@@ -30,7 +30,7 @@ class Prompt:
         Raises:
             jinja2.UndefinedError: a variable the template uses was not given.
         """
-        return _environment().from_string(self.source).render(**variables)
+        return _compiled(self.source).render(**variables)
 
 
 @cache
@@ -38,6 +38,11 @@ def load_prompt(name: str) -> Prompt:
     """Load `summarizer/prompts/<name>.md`."""
     source = resources.files("summarizer").joinpath("prompts", f"{name}.md").read_text("utf-8")
     return Prompt(name=name, source=source)
+
+
+@cache
+def _compiled(source: str) -> jinja2.Template:
+    return _environment().from_string(source)
 
 
 @cache

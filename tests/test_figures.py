@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from summarizer.figures import figure_context
-from summarizer.numbers import numbers_in_figure
+from summarizer.numbers import numbers_in_figure, read_figure
 
 
 @pytest.mark.parametrize(
@@ -14,7 +14,9 @@ from summarizer.numbers import numbers_in_figure
         ("as many as 10,900 to 12,000", (10900.0, 10900.0, 12000.0)),
         ("10-12 million", (10_000_000.0, 10_000_000.0, 12_000_000.0)),
         ("about 20 tonnes", (20.0, None, None)),
-        ("two workers", None),
+        ("two workers", (2.0, None, None)),
+        ("a dozen homes", (12.0, None, None)),
+        ("thousands of fish", None),
     ],
 )
 def test_numbers_are_read_from_the_figure_text(
@@ -50,3 +52,34 @@ def test_the_slot_is_the_counted_noun_and_its_verb(
     figure: str, sentence: str, slot: tuple[str, str]
 ) -> None:
     assert figure_context(figure, sentence).slot == slot
+
+
+@pytest.mark.parametrize(
+    ("sentence", "proposed", "text", "numbers", "qualifier"),
+    [
+        ("Officials sent two specialist teams.", "two teams", "two specialist teams", 2, "exact"),
+        ("The firm said about 20 tonnes of acid leaked.", "20", "20 tonnes", 20, "about"),
+        ("The agency said at least 60 tonnes leaked.", "60 tonnes", "60 tonnes", 60, "at_least"),
+        ("Nine people were treated.", "9", "Nine people", 9, "exact"),
+        ("Up to 300 homes flooded.", "300 homes", "300 homes", 300, "up_to"),
+        (
+            "As many as 10,900 to 12,000 North Korean troops were sent.",
+            "12,000",
+            "10,900 to 12,000 North Korean troops",
+            10900,
+            "range",
+        ),
+        ("Thousands of dead fish washed up.", "thousands", "Thousands", None, "vague"),
+        ("Two were killed and 14 were hurt.", "14 people", "14", 14, "exact"),
+    ],
+)
+def test_a_figure_is_read_from_its_sentence_where_the_model_points(
+    sentence: str, proposed: str, text: str, numbers: float | None, qualifier: str
+) -> None:
+    figure = read_figure(sentence, proposed)
+    assert figure is not None
+    assert (figure.text, figure.value, figure.qualifier) == (text, numbers, qualifier)
+
+
+def test_a_sentence_without_a_figure_has_none() -> None:
+    assert read_figure("The river rose.", "300 homes") is None

@@ -1,4 +1,7 @@
-"""The embedded server's grammar fix: quoted speech pinned as a constant must still parse.
+"""The embedded server's grammar fix: a constant holding quotes and backslashes must parse.
+
+Our chunk schemas no longer pin sentences as constants, but any enum or constant with
+quoted speech or a backslash used to kill the server; the fix stays, and so does its test.
 
 Needs the embedded runtime (`summarizer[embedded]`); CI runs it after installing it.
 """
@@ -13,16 +16,29 @@ from summarizer.drafts import response_model_for  # noqa: E402
 from summarizer.llama_server import _fix_grammar_literal_escaping  # noqa: E402
 from summarizer.sentences import split_sentences  # noqa: E402
 
+QUOTED = '"We are deeply sorry," the spokesperson said. A path C:\\temp was named on Monday.'
 
-def test_sentences_with_quotes_and_backslashes_give_a_valid_grammar() -> None:
+
+def _grammar(schema: dict[str, object]) -> str:
     _fix_grammar_literal_escaping()
-    text = '"We are deeply sorry," the spokesperson said. A path C:\\temp was named on Monday.'
-    schema = response_model_for(split_sentences(text)).model_json_schema()
     converter = llama_grammar.SchemaConverter(
         prop_order={}, allow_fetch=False, dotall=False, raw_pattern=False
     )
     converter.visit(converter.resolve_refs(schema, ""), "")
-    grammar = converter.format_grammar()
+    return str(converter.format_grammar())
+
+
+def test_a_constant_with_quotes_and_backslashes_gives_a_valid_grammar() -> None:
+    grammar = _grammar(
+        {"type": "object", "properties": {"q": {"const": QUOTED}}, "required": ["q"]}
+    )
 
     assert '\\\\\\"We are deeply sorry,\\\\\\"' in grammar
+    llama_grammar.LlamaGrammar.from_string(grammar, verbose=False)
+
+
+def test_chunk_schemas_give_a_valid_grammar() -> None:
+    schema = response_model_for(split_sentences(QUOTED + " Officials said 300 homes flooded."))
+    grammar = _grammar(schema.model_json_schema())
+
     llama_grammar.LlamaGrammar.from_string(grammar, verbose=False)

@@ -147,24 +147,16 @@ def _connect_error(request: httpx2.Request) -> httpx2.Response:
 
 def _entry(sentence: Sentence, tag: str) -> dict[str, Any]:
     entry: dict[str, Any] = {
-        "quote": sentence.text,
         "claimant": "unattributed",
         "subject": f"{tag} subject",
         "predicate": "reported",
         "object": "something",
-        "certainty": "certain",
-        "polarity": "asserted",
+        "stance": "asserted",
     }
     if sentence.has_figure:
         figure = re.search(r"\d+", sentence.text)
         assert figure is not None, "test articles write their figures in digits"
-        entry["quantity"] = {
-            "text": figure.group(),
-            "value": float(figure.group()),
-            "unit": "homes",
-            "counted": "homes flooded",
-            "qualifier": "exact",
-        }
+        entry["quantity"] = {"text": figure.group(), "unit": "homes", "counted": "homes flooded"}
     if sentence.has_time:
         entry["event"] = "none"
         entry["date"] = None
@@ -240,9 +232,9 @@ def no_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
 # --- validation failures are re-asked, and only those -------------------------------------
 
 
-def test_quote_not_in_article_is_reasked_once_with_the_bad_quote() -> None:
+def test_invalid_answer_is_reasked_once_naming_the_problem() -> None:
     bad = _answer(TWO_SENTENCES, tag="first")
-    bad["s2"]["quote"] = "The river rose slowly."
+    bad["s2"]["stance"] = "sure"
     endpoint = FakeEndpoint(
         [
             _completion(bad, prompt_tokens=100, completion_tokens=40),
@@ -256,9 +248,8 @@ def test_quote_not_in_article_is_reasked_once_with_the_bad_quote() -> None:
 
     assert len(endpoint.requests) == 2
     reask = endpoint.user_messages(1)[-1]
-    assert "The river rose slowly." in reask
-    assert "quote" in reask
-    assert "The river rose quickly." in reask  # pydantic names the sentence it expects
+    assert "s2.stance" in reask
+    assert "'sure'" in reask
     assert [c.subject for c in extraction.claims] == ["second subject", "second subject"]
     assert extraction.warnings == []
     usage = extraction.usage
@@ -266,24 +257,23 @@ def test_quote_not_in_article_is_reasked_once_with_the_bad_quote() -> None:
     assert (usage.prompt_tokens, usage.completion_tokens) == (280, 85)
 
 
-def test_figure_not_written_in_sentence_is_reasked_saying_so() -> None:
-    bad = _answer(TWO_SENTENCES)
-    bad["s1"]["quantity"]["text"] = "about 3,000 homes"
-    endpoint = FakeEndpoint([_completion(bad), _completion(_answer(TWO_SENTENCES))])
+def test_figure_not_written_in_the_sentence_is_read_from_it_not_reasked() -> None:
+    pointed_wrongly = _answer(TWO_SENTENCES)
+    pointed_wrongly["s1"]["quantity"]["text"] = "about 3,000 homes"
+    endpoint = FakeEndpoint([_completion(pointed_wrongly)])
 
     extraction = _extract(endpoint, TWO_SENTENCES)
 
-    assert len(endpoint.requests) == 2
-    reask = endpoint.user_messages(1)[-1]
-    assert "quantity text 'about 3,000 homes' is not written in the sentence" in reask
-    assert extraction.claims[0].quantity is not None
-    assert extraction.claims[0].quantity.text == "300"
-    assert extraction.usage.reasks == 1
+    assert len(endpoint.requests) == 1
+    quantity = extraction.claims[0].quantity
+    assert quantity is not None
+    assert (quantity.text, quantity.value, quantity.qualifier) == ("300 homes", 300, "exact")
+    assert extraction.usage.reasks == 0
 
 
 def test_still_invalid_after_max_reasks_keeps_valid_sentences_with_a_warning() -> None:
     bad = _answer(TWO_SENTENCES)
-    bad["s1"]["quantity"]["text"] = "3,000"
+    bad["s1"]["stance"] = "sure"
     endpoint = FakeEndpoint(
         [
             _completion(bad, prompt_tokens=100, completion_tokens=40),
@@ -371,7 +361,7 @@ def test_429_waits_as_long_as_retry_after_says() -> None:
 
     result, meter = _complete(endpoint, ONE_SENTENCE)
 
-    assert result.s1.quote == ONE_SENTENCE
+    assert result.s1.subject == "valid subject"
     assert len(endpoint.times) == 2
     assert endpoint.times[1] - endpoint.times[0] >= 0.95
     assert (meter.calls, meter.reasks) == (1, 0)
@@ -457,7 +447,7 @@ def test_sdk_retries_are_off_even_when_the_client_asks_for_them() -> None:
 
     result, meter = _complete(endpoint, ONE_SENTENCE, client_options={"max_retries": 5})
 
-    assert result.s1.quote == ONE_SENTENCE
+    assert result.s1.subject == "valid subject"
     assert len(endpoint.requests) == 2
     # The SDK numbers its own retries; both requests are first tries, resent by tenacity.
     assert [h["x-stainless-retry-count"] for h in endpoint.headers] == ["0", "0"]
@@ -488,7 +478,7 @@ def test_retry_after_as_an_http_date_is_honored() -> None:
 
     result, meter = _complete(endpoint, ONE_SENTENCE)
 
-    assert result.s1.quote == ONE_SENTENCE
+    assert result.s1.subject == "valid subject"
     assert len(endpoint.times) == 2
     assert endpoint.times[1] - endpoint.times[0] < 0.5  # a date in the past means: now
     assert (meter.calls, meter.reasks) == (1, 0)
@@ -530,7 +520,7 @@ def test_no_request_is_sent_after_the_article_deadline() -> None:
 
 def test_unparseable_warning_names_the_validation_error() -> None:
     bad = _answer(TWO_SENTENCES)
-    bad["s1"]["quantity"]["text"] = "3,000"
+    bad["s1"]["stance"] = "sure"
     endpoint = FakeEndpoint([_completion(bad), _completion(bad)])
 
     extraction = _extract(endpoint, TWO_SENTENCES)
