@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: briefing test smoke schemas record lint
+.PHONY: briefing test smoke schemas record lint bench bench-embedded
 
 ## A Markdown briefing of examples/articles with the embedded model (no key needed).
 briefing: $(VENV)/.embedded
@@ -28,8 +28,19 @@ record: $(VENV)/.embedded $(VENV)/.test
 	rm -rf cassettes/test_end_to_end
 	$(BIN)/python -m pytest tests/test_end_to_end.py --record-mode=once
 
+## Benchmarks against their baselines, no model needed (results in benchmarks/results/).
+bench: $(VENV)/.test
+	$(BIN)/python -m benchmarks.concurrency
+	$(BIN)/python -m benchmarks.warm_rerun
+	$(BIN)/python -m benchmarks.merge_scaling
+
+## Benchmarks that need the embedded model (slow; run on quiet cores).
+bench-embedded: $(VENV)/.embedded $(VENV)/.test
+	$(BIN)/python -m benchmarks.output_economy
+	$(BIN)/python -m benchmarks.embedded_throughput
+
 lint: $(VENV)/.dev
-	$(BIN)/ruff check summarizer tests && $(BIN)/ruff format --check summarizer tests
+	$(BIN)/ruff check summarizer tests benchmarks && $(BIN)/ruff format --check summarizer tests benchmarks
 	$(BIN)/mypy
 
 $(VENV)/.created:

@@ -21,7 +21,6 @@ from summarizer.merge import (
     UNATTRIBUTED,
     SourcedItem,
     _claim_order,
-    _dates_compatible,
     _dedupe,
     _normal_claimant,
     _sourced,
@@ -114,6 +113,12 @@ def claimant_groups(names: Sequence[str]) -> list[str]:
     named = [n for n in names if _normal_claimant(n) != UNATTRIBUTED]
     groups = cluster(len(named), lambda i, j: same_claimant(named[i], named[j]))
     return [named[members[0]] for members in groups]
+
+
+def _dates_compatible(a: str | None, b: str | None) -> bool:
+    if a is None or b is None:
+        return True
+    return a.startswith(b) or b.startswith(a)
 
 
 def _similarity(a: str, b: str) -> float:

@@ -258,13 +258,19 @@ def synthetic_corpus(
     seed: int = 20260302,
     claims_per_article: int = CLAIMS_PER_ARTICLE,
     events_per_article: int = EVENTS_PER_ARTICLE,
+    articles_per_story: int | None = None,
 ) -> Corpus:
-    """Exactly `claims` claims and about a third as many events, in articles of ~30 claims."""
+    """Exactly `claims` claims and about a third as many events, in articles of ~30 claims.
+
+    Stories span 3 to 20 articles unless `articles_per_story` fixes it: a large value makes
+    one story's names common to most claims, the hard case for finding near-duplicates.
+    """
     rng = random.Random(seed)
     articles: list[tuple[list[_Rendition], list[_Rendition]]] = []
     remaining = claims
     while remaining > 0:
-        story = _story(rng)
+        wanted = articles_per_story or rng.randrange(3, MAX_DUPLICATES + 1)
+        story = _story(rng, min(wanted, -(-remaining // claims_per_article)))
         budget = min(remaining, story.articles * claims_per_article)
         claim_rows = _story_renditions(rng, story, budget, figure_share=0.3)
         event_rows = _story_renditions(
@@ -282,14 +288,14 @@ def _name(rng: random.Random) -> str:
     return (stem + rng.choice(_PLACE_ENDINGS)).capitalize()
 
 
-def _story(rng: random.Random) -> _Story:
+def _story(rng: random.Random, articles: int) -> _Story:
     people = []
     for _ in range(rng.randrange(2, 5)):
         first, last, title = rng.choice(_FIRST_NAMES), _name(rng), rng.choice(_TITLES)
         people += [f"{title} {first} {last}", f"{title.lower()} {first} {last}"]
     company = f"{_name(rng)} {rng.choice(_INDUSTRIES)}"
     return _Story(
-        articles=rng.randrange(3, MAX_DUPLICATES + 1),
+        articles=articles,
         places=tuple(_name(rng) for _ in range(rng.randrange(1, 4))),
         subjects=(company, f"the {_name(rng)} {rng.choice(_AUTHORITIES)}"),
         landmarks=tuple(_name(rng) for _ in range(rng.randrange(1, 4))),
@@ -311,7 +317,7 @@ def _story_renditions(
     made = 0
     while made < total:
         fact = _fact(rng, story, with_figure=rng.random() < figure_share)
-        count = min(_cluster_size(rng, story.articles), total - made)
+        count = min(_cluster_size(rng, min(story.articles, MAX_DUPLICATES)), total - made)
         for number in rng.sample(range(story.articles), count):
             by_article[number].append(_rendition(rng, fact))
         made += count

@@ -4,12 +4,18 @@ Figures are never averaged or collapsed. Each difference between two figures is 
 a difference of time (explicit as-of dates, or the same claimant updating a figure), of scope
 or measure (killed vs killed-or-injured), vague vs precise, consistent (the ranges overlap,
 e.g. "at least 1,500" and "3,000"), or else a true conflict.
+
+A slot with up to `EVERY_PAIR_UP_TO` distinct figures classifies every pair of them. A slot
+with more (a huge pile of articles can put thousands of casualty figures in one slot) lists
+each distinct figure against the next larger one instead, n - 1 differences rather than
+n(n - 1) / 2, so the ledger stays linear in its entries.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from itertools import pairwise
 
 from summarizer.figures import FigureContext, figure_context
 from summarizer.merge import comparable_text, figure_key, same_claimant
@@ -22,6 +28,10 @@ from summarizer.models import (
     Quantity,
     Source,
 )
+
+EVERY_PAIR_UP_TO = 20
+# Vague figures have no interval; in a large slot they follow every figure that has one.
+_VAGUE = (math.inf, math.inf)
 
 
 def build_ledger(claims: Sequence[MergedClaim], sources: Sequence[Source]) -> list[Disagreement]:
@@ -111,11 +121,15 @@ def _differences(entries: Sequence[LedgerEntry]) -> list[Difference]:
     for index, entry in enumerate(entries):
         representatives.setdefault(figure_key(entry.quantity), index)
     indices = list(representatives.values())
+    if len(indices) <= EVERY_PAIR_UP_TO:
+        pairs = [(i, j) for position, i in enumerate(indices) for j in indices[position + 1 :]]
+    else:
+        by_size = sorted(indices, key=lambda i: (_interval(entries[i].quantity) or _VAGUE, i))
+        pairs = [(min(i, j), max(i, j)) for i, j in pairwise(by_size)]
     differences: list[Difference] = []
-    for position, i in enumerate(indices):
-        for j in indices[position + 1 :]:
-            kind, explanation = classify(entries[i], entries[j])
-            differences.append(Difference(first=i, second=j, kind=kind, explanation=explanation))
+    for i, j in pairs:
+        kind, explanation = classify(entries[i], entries[j])
+        differences.append(Difference(first=i, second=j, kind=kind, explanation=explanation))
     return differences
 
 
@@ -145,8 +159,12 @@ def _slot_of(claim: MergedClaim) -> tuple[str, str]:
 
 def _attach_figures_without_a_verb(slots: dict[tuple[str, str], list[MergedClaim]]) -> None:
     """A figure with no measuring verb ("more than 10,000 troops") joins its noun's main slot."""
+    measured: dict[str, list[tuple[str, str]]] = {}
+    for key in slots:
+        if key[1]:
+            measured.setdefault(key[0], []).append(key)
     for noun, measure in [key for key in slots if not key[1] and key[0]]:
-        peers = [key for key in slots if key[0] == noun and key[1]]
+        peers = measured.get(noun)
         if peers:
             biggest = max(peers, key=lambda key: len(slots[key]))
             slots[biggest].extend(slots.pop((noun, measure)))

@@ -101,7 +101,7 @@ def merge_events(
         EVENT_SIMILARITY,
         # The lower threshold lets pairs share fewer words, so more of them are probed.
         rare_words=4,
-        compatible=lambda i, j: _dates_compatible(items[i].item.date, items[j].item.date),
+        dates=[entry.item.date for entry in items],
     )
     merged = [_merged_event([items[i] for i in members]) for members in clusters]
     return sorted(merged, key=_timeline_order)
@@ -262,12 +262,6 @@ def _dedupe(citations: Iterable[Citation]) -> list[Citation]:
         key = (citation.source, citation.quote, citation.status)
         seen.setdefault(key, citation)
     return sorted(seen.values(), key=lambda c: (c.source, c.start or 0))
-
-
-def _dates_compatible(a: str | None, b: str | None) -> bool:
-    if a is None or b is None:
-        return True
-    return a.startswith(b) or b.startswith(a)
 
 
 def _normal_claimant(name: str) -> str:

@@ -147,6 +147,7 @@ def _connect_error(request: httpx2.Request) -> httpx2.Response:
 
 def _entry(sentence: Sentence, tag: str) -> dict[str, Any]:
     entry: dict[str, Any] = {
+        "quote": sentence.text,
         "claimant": "unattributed",
         "subject": f"{tag} subject",
         "predicate": "reported",
