@@ -243,3 +243,53 @@ def test_non_utf8_config_file_is_a_config_error(tmp_path):
 def test_a_folder_in_place_of_the_config_file_is_ignored(tmp_path):
     settings = resolve_settings(environ={}, config_file=tmp_path)
     assert settings.embedded
+
+
+# --- speed and cost settings -------------------------------------------------------------
+
+
+def test_concurrency_defaults_to_one_on_the_embedded_model_and_four_elsewhere(no_file):
+    assert resolve_settings(environ={}, config_file=no_file).concurrency == 1
+    remote = resolve_settings(base_url=LOCAL_URL, model="m", environ={}, config_file=no_file)
+    assert remote.concurrency == 4
+
+
+def test_cache_lives_in_the_cache_dir_unless_switched_off(no_file, tmp_path):
+    env = {"SUMMARIZER_CACHE_DIR": str(tmp_path / "c")}
+    assert resolve_settings(environ=env, config_file=no_file).cache_dir == tmp_path / "c"
+    assert resolve_settings(cache=False, environ=env, config_file=no_file).cache_dir is None
+
+
+def test_budgets_and_concurrency_from_the_environment(no_file):
+    env = {
+        "SUMMARIZER_MAX_TOKENS": "5000",
+        "SUMMARIZER_MAX_COST": "0.25",
+        "SUMMARIZER_CONCURRENCY": "8",
+    }
+    settings = resolve_settings(environ=env, config_file=no_file)
+    assert (settings.max_tokens, settings.max_cost, settings.concurrency) == (5000, 0.25, 8)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("max_tokens", 0), ("max_cost", -1.0), ("concurrency", 0), ("max_tokens", 2.5)],
+)
+def test_bad_budget_or_concurrency_is_a_config_error(no_file, name, value):
+    with pytest.raises(ConfigError, match=name):
+        resolve_settings(**{name: value}, environ={}, config_file=no_file)
+
+
+def test_prices_from_the_config_file_override_the_table(write_config):
+    config = write_config('[prices]\n"my-model" = [0.5, 1.5]\n"gpt-4o-mini" = [1, 2]\n')
+    settings = resolve_settings(prices={"other": (3.0, 4.0)}, environ={}, config_file=config)
+    assert settings.prices == {
+        "my-model": (0.5, 1.5),
+        "gpt-4o-mini": (1.0, 2.0),
+        "other": (3.0, 4.0),
+    }
+
+
+def test_a_malformed_price_is_a_config_error_naming_the_model(write_config):
+    config = write_config('[prices]\n"my-model" = [0.5]\n')
+    with pytest.raises(ConfigError, match="my-model"):
+        resolve_settings(environ={}, config_file=config)
