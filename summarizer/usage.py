@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from summarizer.config import Settings
-from summarizer.errors import BudgetExceeded
+from summarizer.errors import BudgetExceeded, ConfigError
 from summarizer.models import TokenUsage
 from summarizer.pricing import cost_of, price_of
 
@@ -29,6 +29,16 @@ class Budget:
 
     @classmethod
     def for_settings(cls, settings: Settings) -> Budget:
+        """The run's budget.
+
+        Raises:
+            ConfigError: a dollar budget for a model whose price is unknown.
+        """
+        if settings.max_cost is not None and price_of(settings) is None:
+            raise ConfigError(
+                f"--max-cost needs a price for model {settings.model!r}, and none is known",
+                hint='add it to the config file: [prices] "MODEL" = [prompt, output] $/million',
+            )
         return cls(
             max_tokens=settings.max_tokens, max_cost=settings.max_cost, price=price_of(settings)
         )

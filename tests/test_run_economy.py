@@ -18,7 +18,7 @@ import pytest
 
 from summarizer import Briefing, abrief
 from summarizer.config import Settings
-from summarizer.errors import ProviderError
+from summarizer.errors import ConfigError, ProviderError
 from tests.test_llm_faults import BASE_URL, _answer, _completion, _settings, _status
 
 ARTICLES = [
@@ -229,3 +229,10 @@ def test_a_cost_budget_uses_the_overridden_price() -> None:
     assert briefing.stats.stopped_by_budget is not None
     assert briefing.stats.stopped_by_budget.startswith("cost budget reached: $0.0002")
     assert briefing.stats.cost_usd == pytest.approx(0.0002)
+
+
+def test_a_cost_budget_without_a_known_price_is_refused_before_any_request() -> None:
+    endpoint = AnsweringEndpoint()
+    with pytest.raises(ConfigError, match="needs a price for model 'm'"):
+        _run(endpoint, _settings(max_cost=1.0), ARTICLES)
+    assert endpoint.requests == []
