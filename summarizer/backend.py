@@ -54,7 +54,9 @@ async def open_backend(
         )
         # llama-cpp-python defaults to half the cores; generation is the bottleneck, use all.
         server = EmbeddedServer(weights, model_alias=settings.model, n_threads=os.cpu_count())
-        await asyncio.to_thread(server.start)
+        # Started from this (the main) thread, not a worker: the kernel then kills the
+        # server when this process dies, however it dies (see embedded_server.py).
+        server.start()
         # Loopback must never go through a proxy named in the environment.
         local = _client_for(
             server.base_url, settings, http_client=openai.DefaultAsyncHttpxClient(trust_env=False)
