@@ -6,10 +6,11 @@ claims about the same counted thing with different figures stay separate and mee
 disagreement ledger (see `ledger.py`). Certainty is never upgraded by merging.
 
 Merged entries are connected components of "close enough", found without comparing all
-pairs (see `near_duplicates.py`): claims are compared only within a block of equal polarity
-and figure, events within one type, which is exact; a block of up to 2,000 compares every
-pair, and a larger one only pairs sharing one of either text's rarest words, a bound that
-misses a pair only if it differs in all of them.
+pairs (`near_duplicates.py`): claims meet only claims of equal polarity and figure, events
+only events of their type on a date they can share, which is exact, and groups of up to
+2,000 compare every pair; larger groups compare a pair only when the words one text shares
+with the other make up `CLAIM_OVERLAP` of its characters (`EVENT_OVERLAP` for events), a
+bound tested against all pairs rather than proven, as similarity counts characters.
 """
 
 from __future__ import annotations
@@ -42,6 +43,10 @@ from summarizer.near_duplicates import medoid, similar_groups
 
 CLAIM_SIMILARITY = 82.0
 EVENT_SIMILARITY = 70.0
+# Share of a text's characters a near-duplicate is assumed to hold in shared words, past
+# 2,000 texts (see near_duplicates.py); events may share less at their lower threshold.
+CLAIM_OVERLAP = 0.4
+EVENT_OVERLAP = 0.3
 CLAIMANT_SIMILARITY = 88.0
 UNATTRIBUTED = "unattributed"
 _T = TypeVar("_T", Claim, Event)
@@ -84,7 +89,7 @@ def merge_claims(
         [comparable_text(entry.item.statement) for entry in items],
         [(entry.item.polarity, figure_key(entry.item.quantity)) for entry in items],
         CLAIM_SIMILARITY,
-        rare_words=3,
+        overlap=CLAIM_OVERLAP,
     )
     merged = [_merged_claim([items[i] for i in members]) for members in clusters]
     return sorted(merged, key=_claim_order)
@@ -99,8 +104,7 @@ def merge_events(
         [comparable_text(entry.item.description) for entry in items],
         [entry.item.type for entry in items],
         EVENT_SIMILARITY,
-        # The lower threshold lets pairs share fewer words, so more of them are probed.
-        rare_words=4,
+        overlap=EVENT_OVERLAP,
         dates=[entry.item.date for entry in items],
     )
     merged = [_merged_event([items[i] for i in members]) for members in clusters]

@@ -5,36 +5,45 @@ token_sort_ratio) reaches a threshold; groups are the connected components of th
 among items of one block whose dates are compatible. A component does not depend on which
 of its pairs are found, only on finding enough of them, so the work goes into choosing pairs:
 
-- Items are split by block and date, and a date group meets only itself and the groups
-  whose dates it can share ("2026-03" meets "2026-03-02", unknown meets all): exact.
-- Equal texts in a group are one text: exact, as an equal (non-empty) text scores 100.
-- Groups of up to `ALL_PAIRS_UP_TO` texts compare every pair: exact.
-- Larger groups compare a pair only when one text contains one of the other's
-  `rare_words` rarest words (light-stemmed, rarity counted in the groups compared).
-  Similarity is character based, so this is a bound rather than a proof: a pair that
-  differs in each text's rarest words and still reaches the threshold is missed. On
-  seeded corpora with typos, synonyms and inflections, 3 words at a threshold of 82 and
-  4 at 70 find every component the all-pairs definition finds (tests/test_merge_scaling.py,
-  benchmarks/merge_scaling.py).
+- Items are split by block and date; a date group meets only itself and the groups whose
+  dates it can share ("2026-03" meets "2026-03-02", an unknown date meets all). Exact.
+- Equal texts in a group are scored once: an equal non-empty text scores 100. Exact.
+- A meeting of at most `ALL_PAIRS_UP_TO` texts (or as many pairs between two groups)
+  compares every pair. Exact.
+- A larger one compares a pair only when the words one text shares with the other make
+  up at least `overlap` of that text's characters, words counting as shared when their
+  first four letters are (so "protesters", "protester" and "protsters" are one word).
+  Each text looks up its rarest words (rarity counted in the meeting) until the words
+  left out weigh less than `overlap` of it, and meets every text holding one of them.
+  Similarity is counted in characters, so this is a bound, not a proof: near-duplicates
+  that share less (a typo early in a long word, say) are joined only through other
+  members of their component.
+  With 0.4 at a threshold of 82 and 0.3 at 70 the groups equal the all-pairs ones on the
+  seeded piles of tests/test_merge_scaling.py and benchmarks/merge_scaling.py.
 
-A pair is scored only after passing a necessary condition checked in C: token_set_ratio
-is at most 100, so the mean reaches `threshold` only if token_sort_ratio reaches
-`2 * threshold - 100`.
+Scores are computed in C, and each only where it can still matter: as neither score
+exceeds 100, the mean reaches the threshold only if token_sort_ratio reaches
+`2 * threshold - 100`; without a shared or repeated word token_set_ratio compares the very
+strings token_sort_ratio does, so such a pair needs token_sort_ratio itself to reach the
+threshold; and pairs already joined are not scored. The final test of a pair is always
+`similarity(...) >= threshold`, exactly as an all-pairs comparison would make it.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Hashable, Iterator, Sequence
-from functools import lru_cache
+from collections.abc import Hashable, Iterable, Iterator, Sequence
 
 from rapidfuzz import fuzz, process
 
 ALL_PAIRS_UP_TO = 2000
-COVERAGE = 0.0
 # Past this size a medoid is chosen by similarity to an evenly spaced sample of members.
 MEDOID_ALL_PAIRS_UP_TO = 200
-_SUFFIX = re.compile(r"(?:ings?|ers?|ed|es|s)$")
+_PREFIX = 4
+# Scores from C may differ from `similarity`'s own calls in the last bit.
+_SLACK = 1e-6
+
+# A text, the texts to score it against, and their words sorted.
+_Row = tuple[int, list[int], list[str]]
 
 
 def similarity(a: str, b: str) -> float:
@@ -49,52 +58,28 @@ def similar_groups(
     blocks: Sequence[Hashable],
     threshold: float,
     *,
-    rare_words: int,
+    overlap: float,
     dates: Sequence[str | None] | None = None,
 ) -> list[list[int]]:
     """Connected components of "same block, compatible dates, similarity >= threshold".
 
     Ordered as an all-pairs union-find gives them: by first member, members ascending.
     """
-    if threshold <= 51:
-        raise ValueError("the token_sort bound needs a threshold above 51")
-    parent = list(range(len(texts)))
-
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    def join(i: int, j: int) -> None:
-        parent[root(j)] = root(i)
-
+    joined = _UnionFind(len(texts))
     groups: dict[tuple[Hashable, str | None], dict[str, int]] = {}
     for index, text in enumerate(texts):
         if not text:
             continue  # scores 0 against any text and 50 against another empty one
         group = groups.setdefault((blocks[index], dates[index] if dates else None), {})
         if text in group:
-            join(group[text], index)
+            joined.join(group[text], index)
         else:
             group[text] = index
-    sorted_words = {
-        i: " ".join(sorted(texts[i].split())) for g in groups.values() for i in g.values()
-    }
-    pairing = _Pairing(sorted_words, 2 * threshold - 100 - 1, rare_words)
-    for (block, date), group in groups.items():
-        members = list(group.values())
-        candidates = pairing.within(members)
-        for earlier in _enclosing_dates(date):
-            if (block, earlier) in groups:
-                candidates |= pairing.between(members, list(groups[(block, earlier)].values()))
-        for i, j in sorted(candidates):
-            if root(i) != root(j) and similarity(texts[i], texts[j]) >= threshold:
-                join(i, j)
-    components: dict[int, list[int]] = {}
-    for i in range(len(texts)):
-        components.setdefault(root(i), []).append(i)
-    return list(components.values())
+    scorer = _Scorer(texts, [i for group in groups.values() for i in group.values()], threshold)
+    pairing = _Pairing(scorer.sorted_words, overlap)
+    for row in _meetings(pairing, {key: list(group.values()) for key, group in groups.items()}):
+        scorer.join_similar(row, joined)
+    return joined.components()
 
 
 def medoid(texts: Sequence[str]) -> int:
@@ -105,112 +90,201 @@ def medoid(texts: Sequence[str]) -> int:
     else:
         step = (count - 1) / (MEDOID_ALL_PAIRS_UP_TO - 1)
         sample = sorted({round(k * step) for k in range(MEDOID_ALL_PAIRS_UP_TO)})
-    return max(
-        range(count),
-        key=lambda i: (sum(similarity(texts[i], texts[j]) for j in sample), -i),
-    )
+    # Clusters repeat texts; equal texts sum equal scores in the same order.
+    scores: dict[tuple[str, str], float] = {}
+    totals: dict[str, float] = {}
+
+    def score(first: str, second: str) -> float:
+        if (first, second) not in scores:
+            scores[(first, second)] = similarity(first, second)
+        return scores[(first, second)]
+
+    def total(text: str) -> float:
+        if text not in totals:
+            totals[text] = sum(score(text, texts[j]) for j in sample)
+        return totals[text]
+
+    return max(range(count), key=lambda i: (total(texts[i]), -i))
 
 
-def _enclosing_dates(date: str | None) -> Iterator[str | None]:
-    """The dates, unknown first, that `date` starts with, itself excluded."""
-    if date is None:
-        return
-    yield None
-    for end in range(len(date)):
-        yield date[:end]
+def _meetings(
+    pairing: _Pairing, groups: dict[tuple[Hashable, str | None], list[int]]
+) -> Iterator[_Row]:
+    """Each group meets itself, then the groups whose dates lie within its own date.
+
+    Same-date pairs go first: they merge most, and joined pairs need no score later.
+    """
+    for members in groups.values():
+        yield from pairing.within(members)
+    dated: dict[Hashable, list[tuple[str, list[int]]]] = {}
+    for (block, date), members in groups.items():
+        if date is not None:
+            dated.setdefault(block, []).append((date, members))
+    for (block, date), members in groups.items():
+        inner = [
+            index
+            for later, others in dated.get(block, [])
+            if later != date and (date is None or later.startswith(date))
+            for index in others
+        ]
+        if inner:
+            yield from pairing.between(inner, members)
+
+
+class _UnionFind:
+    def __init__(self, count: int) -> None:
+        self._parent = list(range(count))
+
+    def root(self, i: int) -> int:
+        parent = self._parent
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    def join(self, first: int, second: int) -> None:
+        self._parent[self.root(second)] = self.root(first)
+
+    def components(self) -> list[list[int]]:
+        components: dict[int, list[int]] = {}
+        for i in range(len(self._parent)):
+            components.setdefault(self.root(i), []).append(i)
+        return list(components.values())
+
+
+class _Scorer:
+    """Joins a row's text with the texts it is similar to, scoring only what can matter."""
+
+    def __init__(self, texts: Sequence[str], indices: Iterable[int], threshold: float) -> None:
+        self._texts = texts
+        self._threshold = threshold
+        # Necessary for the mean to reach the threshold, as neither score exceeds 100.
+        self._floor = 2 * threshold - 100 - 1
+        words = {i: texts[i].split() for i in indices}
+        self.sorted_words = {i: " ".join(sorted(w)) for i, w in words.items()}
+        self._word_sets = {i: frozenset(w) for i, w in words.items()}
+        self._repeating = {i for i, w in words.items() if len(self._word_sets[i]) < len(w)}
+
+    def join_similar(self, row: _Row, joined: _UnionFind) -> None:
+        query, choices, sorted_choices = row
+        texts, threshold = self._texts, self._threshold
+        sort_scores = process.extract(
+            self.sorted_words[query],
+            sorted_choices,
+            scorer=fuzz.ratio,
+            processor=None,
+            score_cutoff=self._floor,
+            limit=None,
+        )
+        query_root, query_words = joined.root(query), self._word_sets[query]
+        query_repeats = query in self._repeating
+        unjoined: list[tuple[int, float]] = []
+        for _, sort_score, column in sort_scores:
+            other = choices[column]
+            # Without a shared or repeated word, token_set_ratio equals token_sort_ratio.
+            if (
+                sort_score < threshold - _SLACK
+                and query_words.isdisjoint(self._word_sets[other])
+                and not query_repeats
+                and other not in self._repeating
+            ):
+                continue
+            if joined.root(other) != query_root:
+                unjoined.append((other, sort_score))
+        if not unjoined:
+            return
+        set_scores = process.extract(
+            texts[query],
+            [texts[other] for other, _ in unjoined],
+            scorer=fuzz.token_set_ratio,
+            processor=None,
+            score_cutoff=self._floor,
+            limit=None,
+        )
+        for _, set_score, position in set_scores:
+            other, sort_score = unjoined[position]
+            if (set_score + sort_score) / 2 < threshold - _SLACK:
+                continue
+            first, second = min(query, other), max(query, other)
+            if joined.root(first) == joined.root(second):
+                continue
+            if similarity(texts[first], texts[second]) >= threshold:
+                joined.join(first, second)
 
 
 class _Pairing:
-    """Candidate pairs (i, j), i < j, whose sorted words pass the token_sort floor."""
+    """Rows that cover the pairs of a meeting worth scoring: every pair of a small one,
+    the pairs sharing a looked-up word in a large one."""
 
-    def __init__(self, sorted_words: dict[int, str], floor: float, rare_words: int) -> None:
+    def __init__(self, sorted_words: dict[int, str], overlap: float) -> None:
         self._sorted_words = sorted_words
-        self._floor = floor
-        self._rare_words = rare_words
-        self._stems: dict[int, dict[str, int]] = {}
+        self._overlap = overlap
+        self._prefixes: dict[int, dict[str, int]] = {}
 
-    def stems(self, index: int) -> dict[str, int]:
-        """The text's stems, each weighing the characters of its words (spaces included)."""
-        if index not in self._stems:
-            weights: dict[str, int] = {}
-            for word in set(self._sorted_words[index].split()):
-                stem = _stem(word)
-                weights[stem] = weights.get(stem, 0) + len(word) + 1
-            self._stems[index] = weights
-        return self._stems[index]
-
-    def within(self, members: list[int]) -> set[tuple[int, int]]:
+    def within(self, members: list[int]) -> Iterator[_Row]:
         if len(members) <= ALL_PAIRS_UP_TO:
-            return self._scan(members, members, later_only=True)
-        pairs: set[tuple[int, int]] = set()
-        for probers, holders in self._rare_word_lists(members, members):
-            # Probers hold the word too: pair them once, then with the other holders.
-            probing = set(probers)
-            pairs |= self._scan(probers, probers, later_only=True)
-            others = [index for index in holders if index not in probing]
-            pairs |= self._scan(probers, others, later_only=False)
-        return pairs
+            yield from self._rows(members, members, later_only=True)
+            return
+        for lookers, holders in self._looked_up(members, members):
+            # Lookers hold the word too: pair them once, then with the other holders.
+            looking = set(lookers)
+            yield from self._rows(lookers, lookers, later_only=True)
+            others = [index for index in holders if index not in looking]
+            if others:
+                yield from self._rows(lookers, others)
 
-    def between(self, left: list[int], right: list[int]) -> set[tuple[int, int]]:
+    def between(self, left: list[int], right: list[int]) -> Iterator[_Row]:
         if len(left) * len(right) <= ALL_PAIRS_UP_TO * (ALL_PAIRS_UP_TO - 1) // 2:
-            return self._scan(left, right, later_only=False)
-        pairs: set[tuple[int, int]] = set()
-        for probers, holders in self._rare_word_lists(left, right):
-            pairs |= self._scan(probers, holders, later_only=False)
-        for probers, holders in self._rare_word_lists(right, left):
-            pairs |= self._scan(probers, holders, later_only=False)
-        return pairs
+            yield from self._rows(left, right)
+            return
+        for looking, held in ((left, right), (right, left)):
+            for lookers, holders in self._looked_up(looking, held):
+                yield from self._rows(lookers, holders)
 
-    def _rare_word_lists(
-        self, probing: list[int], held: list[int]
+    def _looked_up(
+        self, looking: list[int], held: list[int]
     ) -> Iterator[tuple[list[int], list[int]]]:
-        """For each word, the texts of `probing` that rank it among their rarest, and the
-        texts of `held` that contain it; rarity is counted over both lists."""
+        """For each word, the texts of `looking` that look it up and the texts of `held`
+        that contain it. A text looks up its rarest words (counted over both lists) until
+        the words it leaves out weigh less than `overlap` of it."""
         holders: dict[str, list[int]] = {}
         counts: dict[str, int] = {}
         for index in held:
-            for stem in self.stems(index):
-                holders.setdefault(stem, []).append(index)
-        for index in {*probing, *held}:
-            for stem in self.stems(index):
-                counts[stem] = counts.get(stem, 0) + 1
-        probers: dict[str, list[int]] = {}
-        for index in probing:
-            weights = self.stems(index)
-            unprobed = sum(weights.values())
-            enough = COVERAGE * unprobed
-            for rank, stem in enumerate(sorted(weights, key=lambda s: (counts[s], s))):
-                if rank >= self._rare_words and unprobed < enough:
+            for prefix in self._weights(index):
+                holders.setdefault(prefix, []).append(index)
+        for index in {*looking, *held}:
+            for prefix in self._weights(index):
+                counts[prefix] = counts.get(prefix, 0) + 1
+        lookers: dict[str, list[int]] = {}
+        for index in looking:
+            weights = self._weights(index)
+            left_out = sum(weights.values())
+            enough = self._overlap * left_out
+            for prefix in sorted(weights, key=lambda p: (counts[p], p)):
+                if left_out < enough:
                     break
-                unprobed -= weights[stem]
-                if stem in holders:
-                    probers.setdefault(stem, []).append(index)
-        for stem, indices in probers.items():
-            yield indices, holders[stem]
+                left_out -= weights[prefix]
+                if prefix in holders:
+                    lookers.setdefault(prefix, []).append(index)
+        for prefix, indices in lookers.items():
+            yield indices, holders[prefix]
 
-    def _scan(
-        self, queries: list[int], choices: list[int], *, later_only: bool
-    ) -> set[tuple[int, int]]:
-        choice_words = [self._sorted_words[c] for c in choices]
-        pairs: set[tuple[int, int]] = set()
+    def _rows(
+        self, queries: list[int], choices: list[int], *, later_only: bool = False
+    ) -> Iterator[_Row]:
+        sorted_choices = [self._sorted_words[c] for c in choices]
         for row, query in enumerate(queries):
-            # With queries == choices, each pair is met again from its other end: skip it.
-            start = row + 1 if later_only else 0
-            for _, _, column in process.extract(
-                self._sorted_words[query],
-                choice_words[start:] if start else choice_words,
-                scorer=fuzz.ratio,
-                processor=None,
-                score_cutoff=self._floor,
-                limit=None,
-            ):
-                other = choices[start + column]
-                if other != query:
-                    pairs.add((query, other) if query < other else (other, query))
-        return pairs
+            if later_only:
+                # queries == choices: each pair once, from its earlier end.
+                yield query, choices[row + 1 :], sorted_choices[row + 1 :]
+            else:
+                yield query, choices, sorted_choices
 
-
-@lru_cache(maxsize=65536)
-def _stem(word: str) -> str:
-    stem = _SUFFIX.sub("", word)
-    return stem if len(stem) >= 3 else word
+    def _weights(self, index: int) -> dict[str, int]:
+        """The text's word prefixes, each weighing its words' characters (and spaces)."""
+        if index not in self._prefixes:
+            weights: dict[str, int] = {}
+            for word in set(self._sorted_words[index].split()):
+                weights[word[:_PREFIX]] = weights.get(word[:_PREFIX], 0) + len(word) + 1
+            self._prefixes[index] = weights
+        return self._prefixes[index]

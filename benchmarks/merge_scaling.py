@@ -1,0 +1,336 @@
+"""Merge scaling benchmark: the post-extraction stage on 1,000 to 100,000 claims.
+
+Times `merge_claims` + `merge_events` + `build_ledger` on seeded synthetic piles
+(`benchmarks/synthetic_claims.py`: articles of 30 claims and 10 events, near-duplicates
+told 1 to 20 times with paraphrase noise, 30% of claims with figures, conflicting figures,
+claimants in spelling variants, denials) against the all-pairs stage it replaced
+(`benchmarks/merge_baseline.py`). Each size runs in its own process, so peak memory (the
+process's peak resident set, corpus included) does not carry over from one size to the
+next. The baseline runs where it can finish within `--baseline-cap` seconds, judged from
+quadratic growth of the previous size; elsewhere its time is an estimate. Where it runs,
+its output is compared with the package's: the same merged claims and events (ids, order,
+representatives, citations) and the same ledger, except slots with more than
+`ledger.EVERY_PAIR_UP_TO` distinct figures, which now list each figure against the next
+larger one instead of every pair (their entries must still be the same).
+
+Targets (from the scaling issue): 10,000 claims in under 3 s, 100,000 in under 60 s, peak
+memory under 2 GB, and growth clearly below quadratic: from 1,000 to 10,000 and from
+10,000 to 100,000 claims the time may grow at most 10^1.5-fold (about 32; quadratic would
+be 100). Steps below 2,000 claims carry no such target: blocks that small compare every
+pair, by design.
+
+    python -m benchmarks.merge_scaling [--sizes 1000,10000,100000] [--baseline-cap 600]
+        [--seed 20260302] [--articles-per-story N] [--results-dir benchmarks/results]
+
+Stories span 3 to 20 articles; `--articles-per-story 1000` makes one story's names common
+to nearly every claim instead, the hardest case for the word index (results then go to
+`merge_scaling_one_story.json` and `.md`).
+
+Prints a table of figures beside their targets and writes `merge_scaling.json` and
+`merge_scaling.md` into the results folder. The exit code is 0 whenever the measurement
+ran, whether or not a target was met: look for FAIL in the table. The figures depend on
+the machine and how busy it is. Memory is read with `resource`, so Unix only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import resource
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from itertools import pairwise
+from pathlib import Path
+from typing import Any
+
+from benchmarks import merge_baseline
+from benchmarks._report import RESULTS_DIR, Figure, table_lines, write_report
+from benchmarks.synthetic_claims import Corpus, synthetic_corpus
+from summarizer import ledger
+from summarizer.ledger import build_ledger
+from summarizer.merge import figure_key, merge_claims, merge_events
+from summarizer.models import Disagreement, MergedClaim, MergedEvent
+
+TARGET_SECONDS = {10_000: 3.0, 100_000: 60.0}
+TARGET_MEMORY_BYTES = 2 * 1024**3
+TARGET_GROWTH_EXPONENT = 1.5
+TARGET_RATIOS = {(1_000, 10_000), (10_000, 100_000)}
+ABOUT = (
+    "Wall time of merge_claims + merge_events + build_ledger on seeded synthetic piles "
+    "(30 claims and 10 events per article), against the all-pairs stage it replaced; peak "
+    "resident memory of a fresh process per size, corpus included. Figures are machine- "
+    "and load-dependent."
+)
+
+Stage = Callable[..., Any]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    options = _parser().parse_args(argv)
+    if options.worker:
+        pile = _Pile(options.size, options.seed, options.articles_per_story)
+        print(json.dumps(_work(options.worker, pile)))
+        return 0
+    sizes = sorted(int(size) for size in options.sizes.split(","))
+    measured: list[dict[str, Any]] = []
+    for size in sizes:
+        print(f"{size:,} claims: package ...", flush=True)
+        pile = _Pile(size, options.seed, options.articles_per_story)
+        run = {"size": size, "package": _in_process("package", pile, None)}
+        estimate = _baseline_estimate(measured, size)
+        if estimate is not None and estimate > options.baseline_cap:
+            run["baseline"] = {"skipped": True, "estimated_seconds": estimate}
+        else:
+            print(f"{size:,} claims: baseline ...", flush=True)
+            run["baseline"] = _in_process("baseline", pile, options.baseline_cap)
+            if run["baseline"].get("timed_out"):
+                run["baseline"]["estimated_seconds"] = estimate
+        measured.append(run)
+    figures = _figures(measured)
+    print("\n".join(table_lines(figures)))
+    parameters = {
+        "sizes": options.sizes,
+        "seed": options.seed,
+        "articles_per_story": options.articles_per_story or "3-20",
+        "baseline_cap": options.baseline_cap,
+    }
+    json_path, markdown_path = write_report(
+        "merge_scaling_one_story" if options.articles_per_story else "merge_scaling",
+        title="Merge scaling" + (" (one story)" if options.articles_per_story else ""),
+        about=ABOUT,
+        parameters=parameters,
+        figures=figures,
+        details={"runs": measured, "every_pair_up_to": ledger.EVERY_PAIR_UP_TO},
+        directory=options.results_dir,
+    )
+    print(f"\nwrote {json_path} and {markdown_path}")
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.merge_scaling")
+    parser.add_argument("--sizes", default="1000,10000,100000", help="claims per pile")
+    parser.add_argument(
+        "--baseline-cap", type=float, default=600.0, help="longest baseline run, seconds"
+    )
+    parser.add_argument("--seed", type=int, default=20260302)
+    parser.add_argument("--articles-per-story", type=int, help="default: 3 to 20, at random")
+    parser.add_argument("--results-dir", type=Path, default=RESULTS_DIR)
+    parser.add_argument("--worker", choices=["package", "baseline"], help=argparse.SUPPRESS)
+    parser.add_argument("--size", type=int, help=argparse.SUPPRESS)
+    return parser
+
+
+@dataclass(frozen=True)
+class _Pile:
+    size: int
+    seed: int
+    articles_per_story: int | None
+
+    def corpus(self) -> Corpus:
+        return synthetic_corpus(
+            self.size, seed=self.seed, articles_per_story=self.articles_per_story
+        )
+
+
+def _in_process(which: str, pile: _Pile, cap: float | None) -> dict[str, Any]:
+    """One measurement in a fresh interpreter, so each peak is its own."""
+    command = [sys.executable, "-m", "benchmarks.merge_scaling", "--worker", which]
+    command += ["--size", str(pile.size), "--seed", str(pile.seed)]
+    if pile.articles_per_story:
+        command += ["--articles-per-story", str(pile.articles_per_story)]
+    # The cap is on the stage; building the pile takes a few seconds more at most.
+    timeout = None if cap is None else cap + 30 + pile.size / 2000
+    try:
+        done = subprocess.run(
+            command,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=True,
+            cwd=Path(__file__).resolve().parent.parent,
+        )
+    except subprocess.TimeoutExpired:
+        return {"timed_out": True, "cap_seconds": cap}
+    except subprocess.CalledProcessError as failure:
+        message = f"{which} run at {pile.size} claims failed:\n{failure.stderr}"
+        raise SystemExit(message) from failure
+    result: dict[str, Any] = json.loads(done.stdout)
+    return result
+
+
+def _work(which: str, pile: _Pile) -> dict[str, Any]:
+    corpus = pile.corpus()
+    gc.collect()
+    rss_before = _peak_rss()
+    if which == "package":
+        timings, (claims, events, slots) = _timed_stage(
+            merge_claims, merge_events, build_ledger, corpus
+        )
+        return {
+            **timings,
+            "claims": corpus.claims,
+            "events": corpus.events,
+            "merged_claims": len(claims),
+            "merged_events": len(events),
+            "largest_claim_cluster": max(len(c.citations) for c in claims),
+            "ledger_slots": len(slots),
+            "largest_slot_entries": max((len(s.entries) for s in slots), default=0),
+            "differences": sum(len(s.differences) for s in slots),
+            "peak_rss_before_stage": rss_before,
+            "peak_rss": _peak_rss(),
+        }
+    timings, (claims, events, slots) = _timed_stage(
+        merge_baseline.merge_claims,
+        merge_baseline.merge_events,
+        merge_baseline.build_ledger,
+        corpus,
+    )
+    package_claims = merge_claims(corpus.extractions, corpus.sources)
+    return {
+        **timings,
+        "same_claims": package_claims == claims,
+        "same_events": merge_events(corpus.extractions, corpus.sources) == events,
+        **_compare_ledgers(build_ledger(package_claims, corpus.sources), slots),
+    }
+
+
+def _timed_stage(
+    claims_stage: Stage, events_stage: Stage, ledger_stage: Stage, corpus: Corpus
+) -> tuple[dict[str, float], tuple[list[MergedClaim], list[MergedEvent], list[Disagreement]]]:
+    extractions, sources = corpus.extractions, corpus.sources
+    started = time.perf_counter()
+    claims = claims_stage(extractions, sources)
+    merged = time.perf_counter()
+    events = events_stage(extractions, sources)
+    timelined = time.perf_counter()
+    slots = ledger_stage(claims, sources)
+    ended = time.perf_counter()
+    timings = {
+        "seconds": ended - started,
+        "claims_seconds": merged - started,
+        "events_seconds": timelined - merged,
+        "ledger_seconds": ended - timelined,
+    }
+    return timings, (claims, events, slots)
+
+
+def _compare_ledgers(package: list[Disagreement], baseline: list[Disagreement]) -> dict[str, Any]:
+    """Slots within the bound must be equal; larger ones must hold the same entries."""
+    same_slots = [s.slot for s in package] == [s.slot for s in baseline]
+    small = large = small_same = large_same = 0
+    for new, old in zip(package, baseline, strict=False):
+        if len({figure_key(e.quantity) for e in old.entries}) <= ledger.EVERY_PAIR_UP_TO:
+            small += 1
+            small_same += new == old
+        else:
+            large += 1
+            large_same += new.entries == old.entries and new.unit == old.unit
+    return {
+        "same_ledger_slots": same_slots,
+        "small_slots": small,
+        "small_slots_same": small_same,
+        "large_slots": large,
+        "large_slots_same_entries": large_same,
+    }
+
+
+def _peak_rss() -> int:
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak if sys.platform == "darwin" else peak * 1024
+
+
+def _baseline_estimate(measured: Sequence[dict[str, Any]], size: int) -> float | None:
+    """Seconds for the baseline at `size`, grown quadratically from the last size it ran."""
+    for run in reversed(measured):
+        if "seconds" in run["baseline"]:
+            return float(run["baseline"]["seconds"]) * (size / run["size"]) ** 2
+    return None
+
+
+def _figures(runs: Sequence[dict[str, Any]]) -> list[Figure]:
+    figures: list[Figure] = []
+    for run in runs:
+        size, package, baseline = run["size"], run["package"], run["baseline"]
+        label = f"{size:,} claims"
+        seconds = package["seconds"]
+        target = TARGET_SECONDS.get(size)
+        figures.append(
+            Figure(
+                f"{label}: stage time",
+                round(seconds, 2),
+                "s",
+                target=f"< {target:g} s" if target else "",
+                passed=seconds < target if target else None,
+            )
+        )
+        if "seconds" in baseline:
+            figures.append(Figure(f"{label}: baseline time", round(baseline["seconds"], 2), "s"))
+            figures.append(
+                Figure(f"{label}: speed-up", round(baseline["seconds"] / seconds, 1), "x")
+            )
+            figures += _agreement(label, baseline)
+        else:
+            why = "over the cap" if baseline.get("timed_out") else "skipped"
+            estimate = baseline.get("estimated_seconds")
+            shown = (
+                f"{why} (estimated {estimate:,.0f} s from quadratic growth)" if estimate else why
+            )
+            figures.append(Figure(f"{label}: baseline time", shown))
+        peak = package["peak_rss"]
+        figures.append(
+            Figure(
+                f"{label}: peak memory",
+                round(peak / 1024**2),
+                "MiB",
+                target="< 2048 MiB",
+                passed=peak < TARGET_MEMORY_BYTES,
+            )
+        )
+    for smaller, larger in pairwise(runs):
+        ratio = larger["package"]["seconds"] / smaller["package"]["seconds"]
+        step = larger["size"] / smaller["size"]
+        limit = step**TARGET_GROWTH_EXPONENT
+        # Below ALL_PAIRS_UP_TO a block compares every pair by design: no growth target.
+        held = (smaller["size"], larger["size"]) in TARGET_RATIOS
+        figures.append(
+            Figure(
+                f"time ratio {larger['size']:,} / {smaller['size']:,}",
+                round(ratio, 1),
+                "x",
+                target=f"< {limit:.0f}x (quadratic: {step**2:.0f}x)" if held else "",
+                passed=ratio < limit if held else None,
+            )
+        )
+    return figures
+
+
+def _agreement(label: str, baseline: dict[str, Any]) -> list[Figure]:
+    same_merge = bool(baseline["same_claims"] and baseline["same_events"])
+    same_ledger = bool(
+        baseline["same_ledger_slots"]
+        and baseline["small_slots_same"] == baseline["small_slots"]
+        and baseline["large_slots_same_entries"] == baseline["large_slots"]
+    )
+    ledger_note = (
+        f"{baseline['small_slots_same']}/{baseline['small_slots']} slots equal, "
+        f"{baseline['large_slots_same_entries']}/{baseline['large_slots']} larger slots "
+        "with equal entries"
+    )
+    return [
+        Figure(
+            f"{label}: merged claims and events as baseline",
+            "identical" if same_merge else "DIFFERENT",
+            target="identical",
+            passed=same_merge,
+        ),
+        Figure(f"{label}: ledger as baseline", ledger_note, target="all", passed=same_ledger),
+    ]
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
