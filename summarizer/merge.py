@@ -8,9 +8,10 @@ disagreement ledger (see `ledger.py`). Certainty is never upgraded by merging.
 Merged entries are connected components of "close enough", found without comparing all
 pairs (`near_duplicates.py`): claims meet only claims of equal polarity and figure, events
 only events of their type on a date they can share, which is exact, and groups of up to
-2,000 compare every pair; larger groups compare a pair only when the words one text shares
-with the other make up `CLAIM_OVERLAP` of its characters (`EVENT_OVERLAP` for events), a
-bound tested against all pairs rather than proven, as similarity counts characters.
+2,000 compare every pair; larger groups compare a pair only when the words the shorter text
+shares with the other make up `CLAIM_OVERLAP` of its characters (`EVENT_OVERLAP` for
+events), a bound tested against all pairs rather than proven, as similarity counts
+characters.
 """
 
 from __future__ import annotations
@@ -85,13 +86,17 @@ def merge_claims(
 ) -> list[MergedClaim]:
     """Cluster duplicate claims across articles into merged, cited claims."""
     items = _sourced(sources, [(e.article_id, e.claims) for e in extractions])
+    texts = [comparable_text(entry.item.statement) for entry in items]
     clusters = similar_groups(
-        [comparable_text(entry.item.statement) for entry in items],
+        texts,
         [(entry.item.polarity, figure_key(entry.item.quantity)) for entry in items],
         CLAIM_SIMILARITY,
         overlap=CLAIM_OVERLAP,
     )
-    merged = [_merged_claim([items[i] for i in members]) for members in clusters]
+    merged = [
+        _merged_claim([items[i] for i in members], [texts[i] for i in members])
+        for members in clusters
+    ]
     return sorted(merged, key=_claim_order)
 
 
@@ -100,14 +105,18 @@ def merge_events(
 ) -> list[MergedEvent]:
     """Cluster duplicate events across articles; return them in timeline order."""
     items = _sourced(sources, [(e.article_id, e.events) for e in extractions])
+    texts = [comparable_text(entry.item.description) for entry in items]
     clusters = similar_groups(
-        [comparable_text(entry.item.description) for entry in items],
+        texts,
         [entry.item.type for entry in items],
         EVENT_SIMILARITY,
         overlap=EVENT_OVERLAP,
         dates=[entry.item.date for entry in items],
     )
-    merged = [_merged_event([items[i] for i in members]) for members in clusters]
+    merged = [
+        _merged_event([items[i] for i in members], [texts[i] for i in members])
+        for members in clusters
+    ]
     return sorted(merged, key=_timeline_order)
 
 
@@ -200,9 +209,9 @@ def citation_for(
     )
 
 
-def _merged_claim(members: list[SourcedItem[Claim]]) -> MergedClaim:
+def _merged_claim(members: list[SourcedItem[Claim]], texts: Sequence[str]) -> MergedClaim:
     claims = [m.item for m in members]
-    representative = claims[medoid([comparable_text(c.statement) for c in claims])]
+    representative = claims[medoid(texts)]
     citations = _dedupe(
         citation_for(m.item, m.source, ev, claimant=m.item.claimant, certainty=m.item.certainty)
         for m in members
@@ -237,9 +246,9 @@ def _corroboration(members: Sequence[SourcedItem[Claim]]) -> Corroboration:
     )
 
 
-def _merged_event(members: list[SourcedItem[Event]]) -> MergedEvent:
+def _merged_event(members: list[SourcedItem[Event]], texts: Sequence[str]) -> MergedEvent:
     events = [m.item for m in members]
-    representative = events[medoid([comparable_text(e.description) for e in events])]
+    representative = events[medoid(texts)]
     dated = sorted((e for e in events if e.date), key=lambda e: -len(e.date or ""))
     best_date = dated[0] if dated else representative
     actors: dict[str, Actor] = {}

@@ -10,16 +10,16 @@ of its pairs are found, only on finding enough of them, so the work goes into ch
 - Equal texts in a group are scored once: an equal non-empty text scores 100. Exact.
 - A meeting of at most `ALL_PAIRS_UP_TO` texts (or as many pairs between two groups)
   compares every pair. Exact.
-- A larger one compares a pair only when the words one text shares with the other make
-  up at least `overlap` of that text's characters, words counting as shared when their
-  first four letters are (so "protesters", "protester" and "protsters" are one word).
-  Each text looks up its rarest words (rarity counted in the meeting) until the words
-  left out weigh less than `overlap` of it, and meets every text holding one of them.
-  Similarity is counted in characters, so this is a bound, not a proof: near-duplicates
-  that share less (a typo early in a long word, say) are joined only through other
-  members of their component.
-  With 0.4 at a threshold of 82 and 0.3 at 70 the groups equal the all-pairs ones on the
-  seeded piles of tests/test_merge_scaling.py and benchmarks/merge_scaling.py.
+- A larger one compares a pair only when the words the lighter text (fewer characters)
+  shares with the other make up at least `overlap` of its characters, words counting as
+  shared when their first four letters are ("protesters", "protester" and "protsters"
+  are one word). Each text looks up its rarest words (rarity counted in the meeting)
+  until the words left out weigh less than `overlap` of it, and meets the heavier texts
+  holding one of them. Similarity is counted in characters, so this is a bound, not a
+  proof: near-duplicates that share less (a typo early in a long word, say) are joined
+  only through other members of their component. With 0.4 at a threshold of 82 and 0.3
+  at 70 the groups equal the all-pairs ones on the seeded piles of
+  tests/test_merge_scaling.py and benchmarks/merge_scaling.py.
 
 Scores are computed in C, and each only where it can still matter: as neither score
 exceeds 100, the mean reaches the threshold only if token_sort_ratio reaches
@@ -31,6 +31,7 @@ threshold; and pairs already joined are not scored. The final test of a pair is 
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Hashable, Iterable, Iterator, Sequence
 
 from rapidfuzz import fuzz, process
@@ -42,8 +43,8 @@ _PREFIX = 4
 # Scores from C may differ from `similarity`'s own calls in the last bit.
 _SLACK = 1e-6
 
-# A text, the texts to score it against, and their words sorted.
-_Row = tuple[int, list[int], list[str]]
+# A text, the texts to score it against, and where in them its own pairs start.
+_Row = tuple[int, "_Choices", int]
 
 
 def similarity(a: str, b: str) -> float:
@@ -76,7 +77,7 @@ def similar_groups(
         else:
             group[text] = index
     scorer = _Scorer(texts, [i for group in groups.values() for i in group.values()], threshold)
-    pairing = _Pairing(scorer.sorted_words, overlap)
+    pairing = _Pairing(scorer, overlap)
     for row in _meetings(pairing, {key: list(group.values()) for key, group in groups.items()}):
         scorer.join_similar(row, joined)
     return joined.components()
@@ -90,14 +91,16 @@ def medoid(texts: Sequence[str]) -> int:
     else:
         step = (count - 1) / (MEDOID_ALL_PAIRS_UP_TO - 1)
         sample = sorted({round(k * step) for k in range(MEDOID_ALL_PAIRS_UP_TO)})
-    # Clusters repeat texts; equal texts sum equal scores in the same order.
+    # Clusters repeat texts; equal texts sum equal scores in the same order. Both ratios
+    # come from a symmetric distance over the sum of lengths, so a pair is scored once.
     scores: dict[tuple[str, str], float] = {}
     totals: dict[str, float] = {}
 
     def score(first: str, second: str) -> float:
-        if (first, second) not in scores:
-            scores[(first, second)] = similarity(first, second)
-        return scores[(first, second)]
+        pair = (first, second) if first <= second else (second, first)
+        if pair not in scores:
+            scores[pair] = similarity(*pair)
+        return scores[pair]
 
     def total(text: str) -> float:
         if text not in totals:
@@ -152,6 +155,27 @@ class _UnionFind:
         return list(components.values())
 
 
+class _Choices:
+    """Texts some queries are scored against; with `by_word`, which of them hold each word."""
+
+    def __init__(self, indices: list[int], scorer: _Scorer, *, by_word: bool) -> None:
+        self.indices = indices
+        self.sorted_words = [scorer.sorted_words[i] for i in indices]
+        self.by_word: dict[str, list[int]] | None = None
+        self.repeating: list[int] = []
+        if by_word:
+            self.by_word = {}
+            for position, index in enumerate(indices):
+                for word in scorer.word_sets[index]:
+                    self.by_word.setdefault(word, []).append(position)
+                if index in scorer.repeating:
+                    self.repeating.append(position)
+
+    def after(self, start: int) -> list[str]:
+        """The sorted words of the choices from `start` on."""
+        return self.sorted_words[start:] if start else self.sorted_words
+
+
 class _Scorer:
     """Joins a row's text with the texts it is similar to, scoring only what can matter."""
 
@@ -162,35 +186,18 @@ class _Scorer:
         self._floor = 2 * threshold - 100 - 1
         words = {i: texts[i].split() for i in indices}
         self.sorted_words = {i: " ".join(sorted(w)) for i, w in words.items()}
-        self._word_sets = {i: frozenset(w) for i, w in words.items()}
-        self._repeating = {i for i, w in words.items() if len(self._word_sets[i]) < len(w)}
+        self.word_sets = {i: frozenset(w) for i, w in words.items()}
+        self.repeating = {i for i, w in words.items() if len(self.word_sets[i]) < len(w)}
 
     def join_similar(self, row: _Row, joined: _UnionFind) -> None:
-        query, choices, sorted_choices = row
+        query, choices, start = row
         texts, threshold = self._texts, self._threshold
-        sort_scores = process.extract(
-            self.sorted_words[query],
-            sorted_choices,
-            scorer=fuzz.ratio,
-            processor=None,
-            score_cutoff=self._floor,
-            limit=None,
-        )
-        query_root, query_words = joined.root(query), self._word_sets[query]
-        query_repeats = query in self._repeating
-        unjoined: list[tuple[int, float]] = []
-        for _, sort_score, column in sort_scores:
-            other = choices[column]
-            # Without a shared or repeated word, token_set_ratio equals token_sort_ratio.
-            if (
-                sort_score < threshold - _SLACK
-                and query_words.isdisjoint(self._word_sets[other])
-                and not query_repeats
-                and other not in self._repeating
-            ):
-                continue
-            if joined.root(other) != query_root:
-                unjoined.append((other, sort_score))
+        query_root = joined.root(query)
+        unjoined = [
+            (other, sort_score)
+            for other, sort_score in self._sort_survivors(query, choices, start)
+            if joined.root(other) != query_root
+        ]
         if not unjoined:
             return
         set_scores = process.extract(
@@ -211,35 +218,89 @@ class _Scorer:
             if similarity(texts[first], texts[second]) >= threshold:
                 joined.join(first, second)
 
+    def _sort_survivors(self, query: int, choices: _Choices, start: int) -> list[tuple[int, float]]:
+        """Choices whose token_sort_ratio with the query lets the mean reach the threshold.
+
+        Without a shared or repeated word, token_set_ratio compares the very strings
+        token_sort_ratio does, so such a pair needs the threshold itself; others the floor.
+        """
+        near, query_words = self._threshold - _SLACK, self.word_sets[query]
+        indices, repeating, word_sets = choices.indices, self.repeating, self.word_sets
+        query_repeats = query in repeating
+        if choices.by_word is None or query_repeats:
+            scored = self._sort_scores(query, choices.after(start), self._floor)
+            candidates = [(indices[start + column], score) for _, score, column in scored]
+            return [
+                (other, score)
+                for other, score in candidates
+                if score >= near
+                or query_repeats
+                or other in repeating
+                or not query_words.isdisjoint(word_sets[other])
+            ]
+        survivors = [
+            (indices[start + column], score)
+            for _, score, column in self._sort_scores(query, choices.after(start), near)
+        ]
+        # The rest must share a word (or repeat one) and pass the floor only.
+        sharing = sorted(
+            {p for word in query_words for p in choices.by_word.get(word, ()) if p >= start}
+            | {p for p in choices.repeating if p >= start}
+        )
+        scored = self._sort_scores(query, [choices.sorted_words[p] for p in sharing], self._floor)
+        survivors += [
+            (indices[sharing[column]], score) for _, score, column in scored if score < near
+        ]
+        return survivors
+
+    def _sort_scores(
+        self, query: int, sorted_choices: list[str], cutoff: float
+    ) -> list[tuple[str, float, int]]:
+        return process.extract(
+            self.sorted_words[query],
+            sorted_choices,
+            scorer=fuzz.ratio,
+            processor=None,
+            score_cutoff=cutoff,
+            limit=None,
+        )
+
 
 class _Pairing:
     """Rows that cover the pairs of a meeting worth scoring: every pair of a small one,
     the pairs sharing a looked-up word in a large one."""
 
-    def __init__(self, sorted_words: dict[int, str], overlap: float) -> None:
-        self._sorted_words = sorted_words
+    def __init__(self, scorer: _Scorer, overlap: float) -> None:
+        self._scorer = scorer
         self._overlap = overlap
         self._prefixes: dict[int, dict[str, int]] = {}
+        self._hefts: dict[int, tuple[int, int]] = {}
 
     def within(self, members: list[int]) -> Iterator[_Row]:
         if len(members) <= ALL_PAIRS_UP_TO:
             yield from self._rows(members, members, later_only=True)
-            return
-        for lookers, holders in self._looked_up(members, members):
-            # Lookers hold the word too: pair them once, then with the other holders.
-            looking = set(lookers)
-            yield from self._rows(lookers, lookers, later_only=True)
-            others = [index for index in holders if index not in looking]
-            if others:
-                yield from self._rows(lookers, others)
+        else:
+            yield from self._lighter_to_heavier(members, members)
 
     def between(self, left: list[int], right: list[int]) -> Iterator[_Row]:
         if len(left) * len(right) <= ALL_PAIRS_UP_TO * (ALL_PAIRS_UP_TO - 1) // 2:
             yield from self._rows(left, right)
-            return
-        for looking, held in ((left, right), (right, left)):
-            for lookers, holders in self._looked_up(looking, held):
-                yield from self._rows(lookers, holders)
+        else:
+            yield from self._lighter_to_heavier(left, right)
+            yield from self._lighter_to_heavier(right, left)
+
+    def _lighter_to_heavier(self, looking: list[int], held: list[int]) -> Iterator[_Row]:
+        """Each text of `looking` against the heavier texts of `held` holding a word it
+        looks up: a pair is found from its lighter end, whose share of shared words is
+        the larger one."""
+        for lookers, holders in self._looked_up(looking, held):
+            holders.sort(key=self._heft)
+            hefts = [self._heft(index) for index in holders]
+            choices = _Choices(holders, self._scorer, by_word=False)
+            for query in lookers:
+                start = bisect_right(hefts, self._heft(query))
+                if start < len(holders):
+                    yield query, choices, start
 
     def _looked_up(
         self, looking: list[int], held: list[int]
@@ -272,19 +333,24 @@ class _Pairing:
     def _rows(
         self, queries: list[int], choices: list[int], *, later_only: bool = False
     ) -> Iterator[_Row]:
-        sorted_choices = [self._sorted_words[c] for c in choices]
+        """Every query against every choice (after itself, with `later_only`)."""
+        # All queries share these choices, so indexing their words pays.
+        shared = _Choices(choices, self._scorer, by_word=True)
         for row, query in enumerate(queries):
-            if later_only:
-                # queries == choices: each pair once, from its earlier end.
-                yield query, choices[row + 1 :], sorted_choices[row + 1 :]
-            else:
-                yield query, choices, sorted_choices
+            # With later_only, queries == choices: each pair once, from its earlier end.
+            yield query, shared, row + 1 if later_only else 0
+
+    def _heft(self, index: int) -> tuple[int, int]:
+        """Characters of the text's distinct words, then its index to break ties."""
+        if index not in self._hefts:
+            self._hefts[index] = (sum(self._weights(index).values()), index)
+        return self._hefts[index]
 
     def _weights(self, index: int) -> dict[str, int]:
         """The text's word prefixes, each weighing its words' characters (and spaces)."""
         if index not in self._prefixes:
             weights: dict[str, int] = {}
-            for word in set(self._sorted_words[index].split()):
+            for word in self._scorer.word_sets[index]:
                 weights[word[:_PREFIX]] = weights.get(word[:_PREFIX], 0) + len(word) + 1
             self._prefixes[index] = weights
         return self._prefixes[index]
