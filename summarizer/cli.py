@@ -175,9 +175,10 @@ def cache_clear() -> None:
 
     Example: summarizer cache clear
     """
-    with ResponseCache(_cache_path()) as cache:
+    path = _cache_path()
+    with ResponseCache(path) as cache:
         removed = cache.clear()
-    typer.echo(f"removed {removed} answer(s) from {_cache_path()}")
+    typer.echo(f"removed {removed} answer(s) from {path}")
 
 
 def _cache_path() -> Path:

@@ -268,13 +268,13 @@ def _as_int(name: str, value: Any, *, default: int, minimum: int) -> int:
     return number
 
 
-def _as_float(name: str, value: Any, *, default: float) -> float:
+def _as_float(name: str, value: Any, *, default: float, unit: str = "number of seconds") -> float:
     if value is None:
         return default
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise ConfigError(f"{name} must be a number of seconds, got {value!r}") from None
+        raise ConfigError(f"{name} must be a {unit}, got {value!r}") from None
     if not math.isfinite(number) or number <= 0:
         raise ConfigError(f"{name} must be positive, got {number}")
     return number
@@ -285,15 +285,7 @@ def _as_optional_int(name: str, value: Any) -> int | None:
 
 
 def _as_optional_float(name: str, value: Any) -> float | None:
-    if value is None:
-        return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise ConfigError(f"{name} must be a number, got {value!r}") from None
-    if not math.isfinite(number) or number <= 0:
-        raise ConfigError(f"{name} must be positive, got {value!r}")
-    return number
+    return None if value is None else _as_float(name, value, default=0.0, unit="number")
 
 
 def _as_prices(value: Any, *, where: str = "the config file") -> dict[str, tuple[float, float]]:

@@ -93,11 +93,12 @@ def response_model_for(sentences: Sequence[Sentence]) -> type[BaseModel]:
     Sentences with a figure must carry a quantity; sentences that say when carry an event
     type (or "none") and a date.
     """
-    return _model_for_shape(tuple((s.text, s.has_figure, s.has_time) for s in sentences))
+    return _model_for(tuple((s.text, s.has_figure, s.has_time) for s in sentences))
 
 
+# Bounded: every chunk's model is new (its sentences are pinned), a long run makes thousands.
 @lru_cache(maxsize=256)
-def _model_for_shape(shape: tuple[tuple[str, bool, bool], ...]) -> type[BaseModel]:
+def _model_for(shape: tuple[tuple[str, bool, bool], ...]) -> type[BaseModel]:
     fields: dict[str, Any] = {}
     for index, (text, has_figure, has_time) in enumerate(shape, start=1):
         bases: tuple[type[_Draft], ...] = (SentenceDraft,)
@@ -125,7 +126,7 @@ def _combined(bases: tuple[type[_Draft], ...]) -> type[_Draft]:
     return type("".join(b.__name__.strip("_") for b in bases), tuple(reversed(bases)), {})
 
 
-@cache
+@lru_cache(maxsize=256)
 def schema_of(response_model: type[BaseModel]) -> dict[str, Any]:
     """The JSON Schema of a response model, built once per model."""
     return response_model.model_json_schema()

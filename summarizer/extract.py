@@ -9,6 +9,8 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -16,7 +18,6 @@ from pydantic import BaseModel, ValidationError
 from summarizer.cache import ResponseCache, cache_key
 from summarizer.chunking import Chunk, halve, split_into_chunks
 from summarizer.concurrency import all_in_order
-from summarizer.config import Settings
 from summarizer.dates import date_named_in
 from summarizer.drafts import NO_EVENT, STANCES, response_model_for, schema_of, sentence_key
 from summarizer.llm import Deadline, StructuredLLM, Truncated, Unparseable
@@ -149,12 +150,13 @@ class _ChunkAsker:
     async def _ask(
         self, chunk: Chunk, messages: list[dict[str, str]], response_model: type[BaseModel]
     ) -> dict[str, Any]:
-        before = (self.meter.prompt_tokens, self.meter.completion_tokens)
+        # The article's chunks run concurrently: count this one's tokens on a meter of its own.
+        meter = UsageMeter(budget=self.meter.budget)
         try:
             answer = await self.llm.complete(
                 messages=messages,
                 response_model=response_model,
-                meter=self.meter,
+                meter=meter,
                 deadline=self.deadline,
             )
         except Truncated:
@@ -167,10 +169,9 @@ class _ChunkAsker:
             }
         else:
             stored = {"outcome": _ANSWERED, "entries": answer.model_dump(mode="json")}
-        stored["tokens"] = [
-            self.meter.prompt_tokens - before[0],
-            self.meter.completion_tokens - before[1],
-        ]
+        finally:
+            self.meter.add(meter)
+        stored["tokens"] = [meter.prompt_tokens, meter.completion_tokens]
         return stored
 
     def _key(
@@ -179,7 +180,7 @@ class _ChunkAsker:
         settings = self.llm.settings
         return cache_key(
             model=settings.model,
-            endpoint=_endpoint_identity(settings),
+            endpoint=_endpoint_identity(settings.base_url, settings.gguf),
             messages=messages,
             schema=schema_of(response_model),
             chunk_text=chunk.text,
@@ -200,23 +201,27 @@ class _ChunkAsker:
         prompt_tokens, completion_tokens = stored["tokens"]
         return {
             "model": settings.model,
-            "endpoint": _endpoint_identity(settings),
+            "endpoint": _endpoint_identity(settings.base_url, settings.gguf),
             "prompt_tokens": prompt_tokens,
             "completion_tokens": completion_tokens,
         }
 
 
-def _endpoint_identity(settings: Settings) -> str:
-    """Which server answered: a URL, or the embedded weights (their size and date if custom)."""
-    if settings.base_url is not None:
-        return settings.base_url
-    if settings.gguf is None:
+@lru_cache(maxsize=8)
+def _endpoint_identity(base_url: str | None, gguf: Path | None) -> str:
+    """Which server answered: a URL, or the embedded weights (their size and date if custom).
+
+    Looked up once per run's endpoint, not once per chunk.
+    """
+    if base_url is not None:
+        return base_url
+    if gguf is None:
         return f"embedded:{EMBEDDED_MODEL_SHA256}"
     try:
-        stat = settings.gguf.stat()
+        stat = gguf.stat()
     except OSError:
-        return f"embedded:{settings.gguf}"
-    return f"embedded:{settings.gguf.resolve()}:{stat.st_size}:{stat.st_mtime_ns}"
+        return f"embedded:{gguf}"
+    return f"embedded:{gguf.resolve()}:{stat.st_size}:{stat.st_mtime_ns}"
 
 
 def _json_object(text: str | None) -> dict[str, Any]:

@@ -35,7 +35,7 @@ _SKIPPED = frozenset(
 )
 _IRREGULAR_VERBS = frozenset("sent left fled hurt dead died lost held made built".split())
 # Words that end the noun phrase a figure opens: "12,000 North Korean troops | have been".
-_PHRASE_END = frozenset(
+PHRASE_END = frozenset(
     "of have has had were was are is be been being will would could may might to in into on at "
     "from for with by and or but that which who since after before during across among "
     "said says according".split()
@@ -91,7 +91,7 @@ def _head_noun(figure_words: list[str], after: list[str]) -> str:
     phrase = [w for w in figure_words if w not in NUMBER_WORDS and w not in _SKIPPED]
     if not phrase:
         for word in after:
-            if word in _PHRASE_END or _is_measuring_verb(word):
+            if word in PHRASE_END or _is_measuring_verb(word):
                 break
             if word not in _SKIPPED:
                 phrase.append(word)

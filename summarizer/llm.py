@@ -156,9 +156,7 @@ class StructuredLLM:
                 response_model=response_model,
                 context=context,
                 max_retries=settings.max_reasks,
-                max_tokens=settings.max_output_tokens,
-                temperature=settings.temperature,
-                seed=settings.seed,
+                **self._sampling(),
             )
         except IncompleteOutputException as error:
             raise Truncated(str(error)) from None
@@ -174,9 +172,11 @@ class StructuredLLM:
     def generation_parameters(self) -> dict[str, Any]:
         """Everything besides the prompt and schema that shapes an answer (for the cache)."""
         settings = self._settings
+        return {"mode": settings.mode, "max_reasks": settings.max_reasks, **self._sampling()}
+
+    def _sampling(self) -> dict[str, Any]:
+        settings = self._settings
         return {
-            "mode": settings.mode,
-            "max_reasks": settings.max_reasks,
             "max_tokens": settings.max_output_tokens,
             "temperature": settings.temperature,
             "seed": settings.seed,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from summarizer.figures import PHRASE_END
 from summarizer.models import Qualifier
 
 _MULTIPLIERS = {"thousand": 1e3, "million": 1e6, "billion": 1e9}
@@ -35,12 +36,6 @@ _FIGURE_START = re.compile(
 )
 _RANGE_REST = re.compile(
     r"\s*(?:to|-|\u2013|and)\s*\d[\d,.]*(?:\s*(?:thousand|million|billion)\b)?"
-)
-# Words that end the noun phrase a figure opens: "60 tonnes | of acid".
-_PHRASE_END = frozenset(
-    "of have has had were was are is be been being will would could may might to in into on at "
-    "from for with by and or but that which who since after before during said says "
-    "according".split()
 )
 _PHRASE_WORDS = 3
 _QUALIFIERS: tuple[tuple[Qualifier, re.Pattern[str]], ...] = (
@@ -98,7 +93,7 @@ def figure_spans(sentence: str) -> list[tuple[int, int]]:
         for _ in range(_PHRASE_WORDS):
             word = re.match(r"\s+([A-Za-z][A-Za-z'-]*)", sentence[end:])
             # A past-tense verb ends it too: "60 tonnes | leaked".
-            if word is None or word.group(1).lower() in _PHRASE_END or word.group(1).endswith("ed"):
+            if word is None or word.group(1).lower() in PHRASE_END or word.group(1).endswith("ed"):
                 break
             end += word.end()
         spans.append((match.start(), end))

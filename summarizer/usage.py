@@ -84,6 +84,15 @@ class UsageMeter:
         self.completion_tokens += completion
         self.budget.add(prompt, completion)
 
+    def add(self, other: UsageMeter) -> None:
+        """Fold in a meter of part of this article's work (its budget already counted it)."""
+        self.calls += other.calls
+        self.prompt_tokens += other.prompt_tokens
+        self.completion_tokens += other.completion_tokens
+        self.reasks += other.reasks
+        self.retries += other.retries
+        self.cache_hits += other.cache_hits
+
     def snapshot(self) -> TokenUsage:
         return TokenUsage(
             calls=self.calls,

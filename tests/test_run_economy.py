@@ -9,17 +9,17 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 import httpx2
-import openai
 import pytest
 
 from summarizer import Briefing, abrief
 from summarizer.config import Settings
 from summarizer.errors import ConfigError, ProviderError
-from tests.test_llm_faults import BASE_URL, _answer, _completion, _settings, _status
+from tests.test_llm_faults import _answer, _client, _completion, _settings, _status
 
 ARTICLES = [
     "The mayor said 300 homes were flooded on Monday. The river rose quickly.",
@@ -66,13 +66,13 @@ def _article_in(body: dict[str, Any]) -> str:
     return " ".join(sentences)
 
 
-def _run(endpoint: AnsweringEndpoint, settings: Settings, articles: list[str]) -> Briefing:
+def _run(
+    endpoint: Callable[[httpx2.Request], Awaitable[httpx2.Response]],
+    settings: Settings,
+    articles: list[str],
+) -> Briefing:
     async def go() -> Briefing:
-        client = openai.AsyncOpenAI(
-            base_url=BASE_URL,
-            api_key="x",
-            http_client=httpx2.AsyncClient(transport=httpx2.MockTransport(endpoint)),
-        )
+        client = _client(endpoint)  # any async handler will do, not only a FakeEndpoint
         try:
             return await abrief(articles, settings=settings, client=client)
         finally:
@@ -178,18 +178,7 @@ def test_the_ledger_counts_the_tokens_of_a_failed_article() -> None:
             return _completion({"s1": {}}, prompt_tokens=50, completion_tokens=5)
         return _status(503, retry_after="0")
 
-    async def go() -> Briefing:
-        client = openai.AsyncOpenAI(
-            base_url=BASE_URL,
-            api_key="x",
-            http_client=httpx2.AsyncClient(transport=httpx2.MockTransport(invalid_then_down)),
-        )
-        try:
-            return await abrief(ARTICLES[:2], settings=_settings(), client=client)
-        finally:
-            await client.close()
-
-    briefing = asyncio.run(go())
+    briefing = _run(invalid_then_down, _settings(), ARTICLES[:2])
 
     failed = briefing.stats.by_article[1]
     assert failed.outcome == "failed"

@@ -24,6 +24,7 @@ import pytest
 from benchmarks.openai_stub import STUB_MODEL, StubServer
 from summarizer import Briefing, Settings, abrief
 from tests.cassette_format import ReadableJsonSerializer
+from tests.test_llm_faults import _completion as completion_response
 
 pytestmark = pytest.mark.block_network(allowed_hosts=[r"127\.0\.0\.1$"])
 
@@ -238,24 +239,10 @@ def _write_cassette(path: Path, exchanges: list[tuple[dict[str, Any], dict[str, 
 
 
 def _completion(content: str, prompt_tokens: int, completion_tokens: int) -> dict[str, Any]:
-    return {
-        "id": f"chatcmpl-{content}",
-        "object": "chat.completion",
-        "created": 0,
-        "model": "recorded",
-        "choices": [
-            {
-                "index": 0,
-                "message": {"role": "assistant", "content": content},
-                "finish_reason": "stop",
-            }
-        ],
-        "usage": {
-            "prompt_tokens": prompt_tokens,
-            "completion_tokens": completion_tokens,
-            "total_tokens": prompt_tokens + completion_tokens,
-        },
-    }
+    body: dict[str, Any] = completion_response(
+        content, prompt_tokens=prompt_tokens, completion_tokens=completion_tokens
+    ).json()
+    return body
 
 
 def _content(response: httpx2.Response) -> str:
