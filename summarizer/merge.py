@@ -73,9 +73,11 @@ def number_sources(articles: Sequence[Article]) -> list[Source]:
             article_id=article.id,
             title=article.title,
             outlet=article.outlet,
+            author=article.author,
             url=article.url,
             path=article.path,
             published=article.published,
+            also_carried_by=article.also_carried_by,
         )
         for number, article in enumerate(articles, start=1)
     ]

@@ -45,16 +45,31 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+class Carrier(_Frozen):
+    """Another outlet or address that carried the same article (a repeat or syndicated copy)."""
+
+    outlet: str
+    title: str
+    url: str | None = None
+    path: str | None = None
+
+
 class Article(_Frozen):
     """One source article after ingestion: normalized text plus what we know about it."""
 
     id: str = Field(description="Stable content hash of the normalized text.")
     title: str
     outlet: str = Field(description="Publisher that carried the article; 'unknown' if not known.")
-    url: str | None = None
+    author: str | None = None
+    url: str | None = Field(default=None, description="Canonical address, when known.")
     path: str | None = Field(default=None, description="Local file it was read from, if any.")
     published: dt.date | None = None
     text: str = Field(description="Normalized article text; every offset refers to it.")
+    also_carried_by: list[Carrier] = Field(
+        default_factory=list,
+        description="Copies of this article that arrived too (same URL, same text, or a "
+        "syndicated near-copy); briefed once, every carrier kept.",
+    )
 
 
 class Evidence(_Frozen):
@@ -158,9 +173,11 @@ class Source(_Frozen):
     article_id: str
     title: str
     outlet: str
+    author: str | None = None
     url: str | None = None
     path: str | None = None
     published: dt.date | None = None
+    also_carried_by: list[Carrier] = Field(default_factory=list)
 
 
 class Citation(_Frozen):
