@@ -22,7 +22,9 @@ from collections.abc import Sequence
 from functools import cache, lru_cache
 from typing import Any, Literal, cast
 
+from instructor import ResponseSchema
 from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator
+from pydantic.json_schema import model_json_schema
 
 from summarizer.models import PARTIAL_DATE_PATTERN, Certainty, EventType, Polarity
 from summarizer.sentences import Sentence
@@ -82,6 +84,21 @@ class _Dated(_Draft):
     _date = field_validator("date")(_check_date)
 
 
+class _ChunkFacts(_Draft, ResponseSchema):
+    """Base of every chunk's answer model.
+
+    Already an instructor `ResponseSchema`, so instructor need not wrap it in a new class
+    per request, and its JSON Schema is built once and shared by the cache key and the
+    request: both cost more client time than sending the request itself.
+    """
+
+    @classmethod
+    def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        if args or kwargs:
+            return super().model_json_schema(*args, **kwargs)
+        return schema_of(cls)
+
+
 def sentence_key(index: int) -> str:
     """The JSON key of the sentence numbered `index` (from 1), as shown in the prompt."""
     return f"s{index}"
@@ -110,7 +127,7 @@ def _model_for(shape: tuple[tuple[str, bool, bool], ...]) -> type[BaseModel]:
             f"Sentence{index}", __base__=_combined(bases), quote=(_pinned(text), ...)
         )
         fields[sentence_key(index)] = (entry, ...)
-    return create_model("ChunkFacts", __base__=_Draft, **fields)
+    return create_model("ChunkFacts", __base__=_ChunkFacts, **fields)
 
 
 def _pinned(text: str) -> Any:
@@ -128,5 +145,5 @@ def _combined(bases: tuple[type[_Draft], ...]) -> type[_Draft]:
 
 @lru_cache(maxsize=256)
 def schema_of(response_model: type[BaseModel]) -> dict[str, Any]:
-    """The JSON Schema of a response model, built once per model."""
-    return response_model.model_json_schema()
+    """The JSON Schema of a response model, built once per model (never mutate it)."""
+    return model_json_schema(response_model)

@@ -3,7 +3,8 @@
 Retries are owned in one place each:
 - transport errors (429 honoring Retry-After, 5xx, timeouts, dropped connections) are
   retried here with tenacity, around each single HTTP request, until the article's deadline;
-- validation failures are re-asked by instructor, at most `max_reasks` times;
+- validation failures are re-asked, at most `max_reasks` times, with instructor's
+  handlers for the mode (they prepare the request, validate the answer, write the re-ask);
 - the openai SDK's own retries are switched off, so nothing multiplies.
 Every HTTP response that comes back, re-asks included, is counted in the usage ledger.
 At most `concurrency` requests are in flight at once, whatever asks; the run's budget is
@@ -15,14 +16,22 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import email.utils
+import json
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from functools import lru_cache
+from typing import Any, TypeVar, cast
 
 import instructor
 import openai
-from instructor.core.exceptions import IncompleteOutputException, InstructorRetryException
+from instructor import ResponseSchema
+from instructor.core.exceptions import IncompleteOutputException
+from instructor.v2 import Provider, mode_registry
+from instructor.v2.core.errors import ResponseParsingError
+from instructor.v2.core.registry import ModeHandlers
+from instructor.v2.core.response_model import prepare_response_model
+from openai.types.chat import ChatCompletion
 from pydantic import BaseModel, ValidationError
 from tenacity import (
     AsyncRetrying,
@@ -35,7 +44,7 @@ from tenacity import (
 from tenacity.stop import stop_base
 
 from summarizer.config import Settings, StructuredMode
-from summarizer.errors import ProviderError, RunError
+from summarizer.errors import ProviderError
 from summarizer.usage import UsageMeter
 
 _Model = TypeVar("_Model", bound=BaseModel)
@@ -48,6 +57,8 @@ _INSTRUCTOR_MODES: dict[StructuredMode, instructor.Mode] = {
     "json": instructor.Mode.JSON,
     "md_json": instructor.Mode.MD_JSON,
 }
+# What instructor re-asks: the answer came back but is not valid for the response model.
+_INVALID_ANSWER = (ValidationError, json.JSONDecodeError, ResponseParsingError)
 _TRANSIENT_STATUS = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
 _MAX_TRANSPORT_ATTEMPTS = 6
 _MAX_RETRY_AFTER = 120.0
@@ -124,6 +135,11 @@ class StructuredLLM:
     ) -> _Model:
         """Ask for one structured answer.
 
+        instructor's handlers for the mode prepare the request, parse and validate the
+        answer and write the re-ask; the attempts are counted here. (instructor's own
+        `create` wrapper rebuilds the schema and rescans the model on every call, which
+        cost more client time than the HTTP request; see docs/performance.md.)
+
         Raises:
             Truncated: the answer hit the output-token limit.
             Unparseable: the answer stayed invalid after `max_reasks` re-asks.
@@ -131,43 +147,36 @@ class StructuredLLM:
             BudgetExceeded: the run's budget was spent before this request was sent.
         """
         settings = self._settings
-        attempts = 0
-        # A transport failure or the budget stops the request; instructor must not bury it.
-        stopped: RunError | None = None
-
-        async def create(**kwargs: Any) -> Any:
-            nonlocal attempts, stopped
-            attempts += 1
-            if attempts > 1:
+        handlers = _mode_handlers(settings.mode)
+        model = _runtime_model(response_model)
+        _, request = handlers.request_handler(
+            response_model=model,
+            kwargs={"model": settings.model, "messages": list(messages), **self._sampling()},
+        )
+        problem: Exception | None = None
+        last_response: Any = None
+        for attempt in range(settings.max_reasks + 1):
+            if attempt:
                 meter.reasks += 1
-            try:
-                response = await self._send(self._reshape_request(kwargs), deadline, meter)
-            except RunError as error:
-                stopped = error
-                raise
+            response = await self._send(self._reshape_request(request), deadline, meter)
             meter.record(response)
-            return response
-
-        patched: Any = instructor.patch(create=create, mode=_INSTRUCTOR_MODES[settings.mode])
-        try:
-            result: _Model = await patched(
-                model=settings.model,
-                messages=messages,
-                response_model=response_model,
-                context=context,
-                max_retries=settings.max_reasks,
-                **self._sampling(),
-            )
-        except IncompleteOutputException as error:
-            raise Truncated(str(error)) from None
-        except InstructorRetryException as error:
-            # instructor wraps any failure of the call; a transport failure stays one.
-            if stopped is not None:
-                raise stopped from None
-            raise Unparseable(
-                _last_problem(error), _completion_text(error.last_completion)
-            ) from None
-        return result
+            try:
+                parsed = handlers.response_parser(
+                    response=response,
+                    response_model=model,
+                    validation_context=context,
+                    strict=True,
+                    stream=False,
+                    is_async=True,
+                )
+                return cast(_Model, parsed)
+            except IncompleteOutputException as error:
+                raise Truncated(str(error)) from None
+            except _INVALID_ANSWER as error:
+                problem, last_response = error, response
+                request = handlers.reask_handler(kwargs=request, response=response, exception=error)
+        assert problem is not None
+        raise Unparseable(_describe(problem), _completion_text(last_response))
 
     def generation_parameters(self) -> dict[str, Any]:
         """Everything besides the prompt and schema that shapes an answer (for the cache)."""
@@ -206,14 +215,14 @@ class StructuredLLM:
 
     async def _send_now(self, kwargs: dict[str, Any], deadline: Deadline, meter: UsageMeter) -> Any:
         client = await self._connected()
-        create: Callable[..., Awaitable[Any]]
+        post: Callable[..., Awaitable[Any]]
         if isinstance(client, openai.AsyncOpenAI):
-            create = client.chat.completions.create
+            post = client.post
         else:
-            sync_create: Callable[..., Any] = client.chat.completions.create
+            sync_post: Callable[..., Any] = client.post
 
-            async def create(**call_kwargs: Any) -> Any:
-                return await asyncio.to_thread(sync_create, **call_kwargs)
+            async def post(*args: Any, **call_kwargs: Any) -> Any:
+                return await asyncio.to_thread(sync_post, *args, **call_kwargs)
 
         if deadline.remaining() <= 0:
             raise ProviderError(
@@ -234,7 +243,14 @@ class StructuredLLM:
                         meter.retries += 1
                     timeout = max(1.0, min(self._settings.request_timeout, deadline.remaining()))
                     try:
-                        return await create(**kwargs, timeout=timeout)
+                        # The request is already the endpoint's JSON: posted as it is, since
+                        # the SDK's `create` re-walks every message against its param types.
+                        return await post(
+                            "/chat/completions",
+                            body=kwargs,
+                            cast_to=ChatCompletion,
+                            options={"timeout": timeout},
+                        )
                     except openai.APIConnectionError:
                         if self._check_backend is not None:
                             self._check_backend()
@@ -310,10 +326,24 @@ def _status_hint(status_code: int) -> str | None:
     }.get(status_code)
 
 
-def _last_problem(error: InstructorRetryException) -> str:
-    """The last attempt's validation problems in one line (instructor's text is XML-ish)."""
-    attempts = getattr(error, "failed_attempts", None) or []
-    cause = attempts[-1].exception if attempts else error
+@lru_cache(maxsize=8)
+def _mode_handlers(mode: StructuredMode) -> ModeHandlers:
+    handlers: ModeHandlers = mode_registry.get_handlers(Provider.OPENAI, _INSTRUCTOR_MODES[mode])
+    return handlers
+
+
+@lru_cache(maxsize=256)
+def _runtime_model(response_model: type[BaseModel]) -> type[BaseModel]:
+    """The model instructor's handlers work with; our chunk models already are one."""
+    if issubclass(response_model, ResponseSchema):
+        return response_model
+    prepared = prepare_response_model(response_model)
+    assert prepared is not None
+    return prepared
+
+
+def _describe(cause: Exception) -> str:
+    """An invalid answer's problems in one line (instructor's text is XML-ish)."""
     if isinstance(cause, ValidationError):
         problems = "; ".join(
             f"{'.'.join(map(str, item['loc']))}: {item['msg']}" for item in cause.errors()[:3]
