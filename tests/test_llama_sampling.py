@@ -1,0 +1,72 @@
+"""Grammar-last greedy sampling writes exactly what llama-cpp-python's own chain writes.
+
+Runs the embedded model twice on the same chunk request (a real chunk schema, turned into
+a grammar by llama-cpp-python as the server does): once with the stock sampler chain,
+once with `GrammarLastGreedy`. Needs the embedded runtime and weights (`summarizer[embedded]`);
+CI runs it after `make smoke` has installed them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+llama_module = pytest.importorskip("llama_cpp.llama")
+
+from summarizer.drafts import response_model_for  # noqa: E402
+from summarizer.extract import build_messages  # noqa: E402
+from summarizer.ingest import article_from_text  # noqa: E402
+from summarizer.llama_server import _fix_grammar_literal_escaping, _sample_grammar_last  # noqa: E402
+from summarizer.sentences import split_sentences  # noqa: E402
+from summarizer.weights import ensure_embedded_weights  # noqa: E402
+
+# The project's own example prose (examples/articles/02), with a figure and a quote.
+ARTICLE = (
+    "Brannock Chemical Works gave its first estimate of the size of Monday's spill on "
+    "Tuesday. Company spokesperson Daniel Pryce said about 20 tonnes of hydrochloric acid "
+    'leaked from the tank. "We are deeply sorry for the loss of our two colleagues," '
+    "Daniel Pryce said."
+)
+
+
+@pytest.fixture(scope="module")
+def llama() -> Iterator[Any]:
+    _fix_grammar_literal_escaping()
+    model = llama_module.Llama(
+        model_path=str(ensure_embedded_weights()), n_ctx=4096, n_threads=2, verbose=False
+    )
+    yield model
+    model.close()
+
+
+def _answer(llama: Any) -> str:
+    article = article_from_text(ARTICLE, published=dt.date(2026, 3, 3))
+    sentences = split_sentences(article.text)
+    schema = response_model_for(sentences).model_json_schema()
+    messages = build_messages(article, sentences)
+    result = llama.create_chat_completion(
+        messages=messages,
+        response_format={"type": "json_object", "schema": schema},
+        temperature=0.0,
+        max_tokens=400,
+    )
+    content: str = result["choices"][0]["message"]["content"]
+    return content
+
+
+def test_grammar_last_sampling_writes_the_same_answer(llama: Any) -> None:
+    stock_init = llama_module.Llama._init_sampler
+    stock = _answer(llama)
+    try:
+        _sample_grammar_last()
+        grammar_last = _answer(llama)
+        used = type(llama._sampler).__name__
+    finally:
+        llama_module.Llama._init_sampler = stock_init
+
+    assert used == "GrammarLastGreedy"
+    assert grammar_last == stock
+    assert '"quote": "Company spokesperson Daniel Pryce said' in stock
