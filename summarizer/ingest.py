@@ -1,4 +1,4 @@
-"""Turn files, folders, stdin and strings into `Article`s with normalized text and a stable id."""
+"""Turn files (text, Markdown, HTML), folders, stdin and strings into normalized `Article`s."""
 
 from __future__ import annotations
 
@@ -11,10 +11,12 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TextIO
 
+from summarizer.cleaning import byline_date, is_boilerplate_line
 from summarizer.errors import InputError
 from summarizer.models import Article
 
-ARTICLE_SUFFIXES = frozenset({".txt", ".md", ".markdown"})
+HTML_SUFFIXES = frozenset({".html", ".htm"})
+ARTICLE_SUFFIXES = frozenset({".txt", ".md", ".markdown"}) | HTML_SUFFIXES
 _HEADER_KEYS = {
     "title": "title",
     "outlet": "outlet",
@@ -41,19 +43,20 @@ _MAX_TITLE_CHARS = 160
 
 
 def normalize_text(raw: str) -> str:
-    """Normalize Unicode and whitespace and drop paragraphs repeated verbatim.
+    """Normalize Unicode and whitespace, drop boilerplate lines and paragraphs repeated verbatim.
 
-    Offsets of every quote refer to this normalized text, so it must be deterministic.
+    Boilerplate lines (bylines, share bars, ad slots, footers) are those
+    `cleaning.is_boilerplate_line` recognizes. Offsets of every quote refer to this
+    normalized text, so it must be deterministic.
     """
-    text = unicodedata.normalize("NFC", raw.replace("\r\n", "\n"))
-    text = text.translate(_LINE_BREAKS).translate(_SPACE_LIKE).translate(_INVISIBLE)
     paragraphs: list[str] = []
     seen: set[str] = set()
-    for line in text.split("\n"):
-        cleaned = re.sub(r" {2,}", " ", line).strip()
+    for cleaned in _normalized_lines(raw):
         if not cleaned:
             if paragraphs and paragraphs[-1]:
                 paragraphs.append("")
+            continue
+        if is_boilerplate_line(cleaned):
             continue
         # A copy-pasted repeat of a whole paragraph adds nothing but model time.
         if len(cleaned) >= 40 and cleaned in seen:
@@ -91,8 +94,9 @@ def article_from_text(
     if not text:
         raise InputError(f"{path or fallback_name}: the article is empty")
     first_line = text.split("\n", 1)[0]
-    dateline = _parse_date(first_line)
-    resolved_title = title or header.get("title") or _title_from(first_line, dateline)
+    first_line_date = _parse_date(first_line)
+    dateline = first_line_date or _byline_dateline(body)
+    resolved_title = title or header.get("title") or _title_from(first_line, first_line_date)
     return Article(
         id=article_id(text),
         title=resolved_title or fallback_name,
@@ -165,6 +169,8 @@ def _looks_like_path(text: str) -> bool:
 
 
 def _read_file(path: Path) -> Article:
+    if path.suffix.lower() in HTML_SUFFIXES:
+        return _read_html_file(path)
     try:
         raw = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
@@ -172,6 +178,31 @@ def _read_file(path: Path) -> Article:
     except OSError as error:
         raise InputError(f"{path}: cannot read ({error.strerror})") from None
     return article_from_text(raw, path=str(path), fallback_name=path.name)
+
+
+def _read_html_file(path: Path) -> Article:
+    # Imported here: html_extract builds on this module's normalize_text and article_id,
+    # and only HTML input needs trafilatura and lxml loaded.
+    from summarizer.html_extract import article_from_html
+
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise InputError(f"{path}: cannot read ({error.strerror})") from None
+    return article_from_html(raw, path=str(path), fallback_name=path.name)
+
+
+def _normalized_lines(raw: str) -> list[str]:
+    text = unicodedata.normalize("NFC", raw.replace("\r\n", "\n"))
+    text = text.translate(_LINE_BREAKS).translate(_SPACE_LIKE).translate(_INVISIBLE)
+    return [re.sub(r" {2,}", " ", line).strip() for line in text.split("\n")]
+
+
+def _byline_dateline(body: str) -> dt.date | None:
+    """The date of a "Posted by ... on <date>" first line, which normalize_text drops."""
+    first_line = next((line for line in _normalized_lines(body) if line), "")
+    date_text = byline_date(first_line)
+    return _parse_date(date_text) if date_text else None
 
 
 def _split_header(raw: str) -> tuple[dict[str, str], str]:

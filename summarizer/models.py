@@ -31,6 +31,7 @@ DatePrecision = Literal["day", "month", "year", "unknown"]
 DifferenceKind = Literal[
     "conflict", "different_time", "different_scope", "vague_vs_precise", "consistent"
 ]
+Novelty = Literal["new", "changed", "unchanged"]
 
 # ISO 8601 calendar date at day, month or year precision ("2024-10-18", "2024-10", "2024").
 # Spelled without \d or {n}: llama-cpp-python's grammar converter mangles both and its
@@ -213,6 +214,18 @@ class Corroboration(_Frozen):
     )
 
 
+class PreviousClaim(_Frozen):
+    """How a changed claim read in the previous briefing."""
+
+    id: str = Field(description="Id of the matching merged claim in the previous briefing.")
+    statement: str
+    quantity_text: str | None = Field(
+        default=None, description="Its figure as written then (`Quantity.text`), if it had one."
+    )
+    certainty: Certainty
+    polarity: Polarity
+
+
 class MergedClaim(_Frozen):
     id: str
     statement: str
@@ -224,6 +237,15 @@ class MergedClaim(_Frozen):
     quantity: Quantity | None = None
     citations: list[Citation]
     corroboration: Corroboration
+    novelty: Novelty | None = Field(
+        default=None,
+        description="Compared with a previous briefing: 'new' (no matching claim then), "
+        "'changed' (a matching claim with another figure, certainty or polarity) or "
+        "'unchanged'. None when no previous briefing was compared.",
+    )
+    previously: PreviousClaim | None = Field(
+        default=None, description="The matching previous claim, when novelty is 'changed'."
+    )
 
 
 class MergedEvent(_Frozen):
@@ -318,6 +340,21 @@ class RunStats(_Frozen):
     warnings: list[str] = Field(default_factory=list)
 
 
+class SincePrevious(_Frozen):
+    """What changed since the previous briefing this one was compared with."""
+
+    previous_generated_at: dt.datetime = Field(
+        description="When the previous briefing was generated."
+    )
+    new: int = Field(description="Claims with no matching claim in the previous briefing.")
+    changed: int = Field(description="Claims whose figure, certainty or polarity changed.")
+    unchanged: int
+    no_longer_reported: list[str] = Field(
+        default_factory=list,
+        description="Statements of previous claims that no claim of this briefing matches.",
+    )
+
+
 class Briefing(_Frozen):
     """The merged, cited briefing: the product's output."""
 
@@ -327,3 +364,8 @@ class Briefing(_Frozen):
     claims: list[MergedClaim]
     disagreements: list[Disagreement]
     stats: RunStats
+    since_previous: SincePrevious | None = Field(
+        default=None,
+        description="Counts against a previous briefing, when one was compared (see "
+        "`MergedClaim.novelty`).",
+    )

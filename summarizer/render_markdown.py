@@ -16,6 +16,7 @@ from summarizer.models import (
     MergedClaim,
     MergedEvent,
     RunStats,
+    SincePrevious,
     Source,
 )
 from summarizer.render_usage import usage_summary, usage_table
@@ -38,7 +39,10 @@ def render_markdown(briefing: Briefing) -> str:
     """Render a briefing as Markdown.
 
     Sections, in order: summary, timeline, claims, disagreement ledger, sources and run
-    statistics. A citation's quote is shown only when grounding verified or repaired
+    statistics. A briefing compared with a previous one (`mark_novelty`) also says what
+    changed since: one line under the summary, each new or changed claim marked (with
+    what a changed claim was), and a section of the claims no longer reported after the
+    claims. A citation's quote is shown only when grounding verified or repaired
     it; unverified evidence is listed by source number alone. The output depends only
     on the briefing (its `generated_at` is the time shown), so equal input renders
     byte-for-byte equal text.
@@ -53,11 +57,12 @@ def render_markdown(briefing: Briefing) -> str:
         _summary_section(briefing),
         _timeline_section(briefing.events),
         _claims_section(briefing.claims),
+        _no_longer_reported_section(briefing.since_previous),
         _disagreements_section(briefing.disagreements),
         _sources_section(briefing.sources),
         _stats_section(briefing.stats),
     ]
-    return "\n\n".join("\n".join(lines) for lines in sections) + "\n"
+    return "\n\n".join("\n".join(lines) for lines in sections if lines) + "\n"
 
 
 def _text(value: str) -> str:
@@ -100,11 +105,14 @@ def _quote_lines(citations: list[Citation]) -> list[str]:
     return lines
 
 
-def _summary_section(briefing: Briefing) -> list[str]:
-    generated = briefing.generated_at
+def _utc(moment: dt.datetime) -> str:
     # A naive timestamp is taken to be UTC already; an aware one is converted.
-    if generated.tzinfo is not None:
-        generated = generated.astimezone(dt.UTC)
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(dt.UTC)
+    return f"{moment:%Y-%m-%d %H:%M} UTC"
+
+
+def _summary_section(briefing: Briefing) -> list[str]:
     counts = ", ".join(
         [
             _plural(len(briefing.sources), "source"),
@@ -113,7 +121,16 @@ def _summary_section(briefing: Briefing) -> list[str]:
             _plural(len(briefing.disagreements), "disagreement"),
         ]
     )
-    return ["# Briefing", "", f"{counts}; generated {generated:%Y-%m-%d %H:%M} UTC"]
+    lines = ["# Briefing", "", f"{counts}; generated {_utc(briefing.generated_at)}"]
+    since = briefing.since_previous
+    if since is not None:
+        lines += [
+            "",
+            f"Since the briefing of {_utc(since.previous_generated_at)}: {since.new} new, "
+            f"{since.changed} changed, {since.unchanged} unchanged, "
+            f"{len(since.no_longer_reported)} no longer reported.",
+        ]
+    return lines
 
 
 def _timeline_section(events: list[MergedEvent]) -> list[str]:
@@ -151,9 +168,40 @@ def _claims_section(claims: list[MergedClaim]) -> list[str]:
         return [*lines, "No claims found."]
     for claim in claims:
         denial = "**Denied:** " if claim.polarity == "denied" else ""
-        lines.append(f"- {denial}{_text(claim.statement)}")
+        lines.append(f"- {_novelty_mark(claim)}{denial}{_text(claim.statement)}")
         lines.append(_claim_details(claim))
         lines.extend(_quote_lines(claim.citations))
+    return lines
+
+
+def _novelty_mark(claim: MergedClaim) -> str:
+    if claim.novelty == "new":
+        return "**New** — "
+    if claim.novelty == "changed" and claim.previously is not None:
+        return f"**Changed** (was: {_was(claim)}) — "
+    return ""
+
+
+def _was(claim: MergedClaim) -> str:
+    """What differed in the previous briefing; its statement when only the wording did."""
+    earlier = claim.previously
+    assert earlier is not None
+    figure_now = claim.quantity.text if claim.quantity else None
+    parts: list[str] = []
+    if earlier.quantity_text != figure_now:
+        parts.append(_text(earlier.quantity_text) if earlier.quantity_text else "no figure")
+    if earlier.polarity != claim.polarity:
+        parts.append(earlier.polarity)
+    if earlier.certainty != claim.certainty:
+        parts.append(f"certainty {earlier.certainty}")
+    return "; ".join(parts) or f'"{_text(earlier.statement)}"'
+
+
+def _no_longer_reported_section(since: SincePrevious | None) -> list[str]:
+    if since is None or not since.no_longer_reported:
+        return []
+    lines = ["## No longer reported", ""]
+    lines += [f"- {_text(statement)}" for statement in since.no_longer_reported]
     return lines
 
 

@@ -19,8 +19,10 @@ from summarizer.models import (
     LedgerEntry,
     MergedClaim,
     MergedEvent,
+    PreviousClaim,
     Quantity,
     RunStats,
+    SincePrevious,
     Source,
     TokenUsage,
 )
@@ -275,3 +277,92 @@ def test_layout_breaking_text_is_neutralised() -> None:
 
 def test_rendering_is_deterministic() -> None:
     assert render_markdown(_briefing()) == render_markdown(_briefing())
+
+
+def _with_novelty() -> Briefing:
+    briefing = _briefing()
+    first, second = briefing.claims
+    changed = first.model_copy(
+        update={
+            "novelty": "changed",
+            "previously": PreviousClaim(
+                id="old1",
+                statement="About 1,200 soldiers arrived by October.",
+                quantity_text="about 1,200",
+                certainty="possible",
+                polarity="asserted",
+            ),
+            "quantity": _quantity("about 1,500", as_of="2024-10"),
+        }
+    )
+    return briefing.model_copy(
+        update={
+            "claims": [changed, second.model_copy(update={"novelty": "new"})],
+            "since_previous": SincePrevious(
+                previous_generated_at=dt.datetime(2024, 12, 4, 9, 5, tzinfo=dt.UTC),
+                new=1,
+                changed=1,
+                unchanged=0,
+                no_longer_reported=["Ships left the | harbour.", "# A heading-like claim"],
+            ),
+        }
+    )
+
+
+def test_novelty_line_marks_and_no_longer_reported_section() -> None:
+    rendered = render_markdown(_with_novelty())
+    assert (
+        "generated 2024-12-05 14:30 UTC\n\n"
+        "Since the briefing of 2024-12-04 09:05 UTC: 1 new, 1 changed, 0 unchanged, "
+        "2 no longer reported.\n\n## Timeline"
+    ) in rendered
+    assert (
+        "- **Changed** (was: about 1,200; certainty possible) — "
+        "About 1,500 soldiers arrived by October.\n"
+    ) in rendered
+    assert "- **New** — **Denied:** A fleet carried twelve thousand men.\n" in rendered
+    assert (
+        "## No longer reported\n\n- Ships left the | harbour.\n- \\# A heading-like claim\n\n"
+        "## Disagreements"
+    ) in rendered
+
+
+def test_a_change_of_wording_alone_shows_the_previous_statement() -> None:
+    briefing = _briefing()
+    claim = briefing.claims[1].model_copy(
+        update={
+            "novelty": "changed",
+            "previously": PreviousClaim(
+                id="old2",
+                statement="A fleet carried 12,000 men.",
+                certainty="possible",
+                polarity="denied",
+            ),
+        }
+    )
+    rendered = render_markdown(briefing.model_copy(update={"claims": [claim]}))
+    assert '- **Changed** (was: "A fleet carried 12,000 men.") — **Denied:** A fleet' in rendered
+    assert "Since the briefing" not in rendered
+
+
+def test_unchanged_claims_and_an_empty_list_add_nothing() -> None:
+    briefing = _briefing()
+    unchanged = [c.model_copy(update={"novelty": "unchanged"}) for c in briefing.claims]
+    since = SincePrevious(
+        previous_generated_at=dt.datetime(2024, 12, 4, 9, 5), new=0, changed=0, unchanged=2
+    )
+    rendered = render_markdown(
+        briefing.model_copy(update={"claims": unchanged, "since_previous": since})
+    )
+    assert "Since the briefing of 2024-12-04 09:05 UTC: 0 new, 0 changed, 2 unchanged, " in (
+        rendered
+    )
+    assert "**New**" not in rendered
+    assert "**Changed**" not in rendered
+    assert "## No longer reported" not in rendered
+
+
+def test_without_a_previous_briefing_nothing_about_novelty_is_shown(markdown: str) -> None:
+    assert "Since the briefing" not in markdown
+    assert "**New**" not in markdown
+    assert "No longer reported" not in markdown
