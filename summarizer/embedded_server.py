@@ -182,6 +182,10 @@ def llama_cpp_server_command(spec: LaunchSpec) -> list[str]:
         # By default a queued request cuts off a running stream; queue it instead.
         "--interrupt_requests",
         "false",
+        # The server's default keeps every position's logits (n_ctx x 151,936 floats) for
+        # logprobs we never ask for, and computes them for every prompt token.
+        "--logits_all",
+        "false",
     ]
     if spec.n_threads is not None:
         command += ["--n_threads", str(spec.n_threads)]

@@ -332,6 +332,7 @@ def test_llama_cpp_command_line(model_file: Path, monkeypatch: pytest.MonkeyPatc
         "--port": "5123",
         "--n_ctx": "8192",
         "--interrupt_requests": "false",
+        "--logits_all": "false",
     }
     threaded = llama_cpp_server_command(
         LaunchSpec(model_file, "127.0.0.1", 5123, 8192, 2, EMBEDDED_MODEL_ALIAS)
