@@ -6,6 +6,7 @@ Library first: everything the CLI does is one call here.
     >>> print(render_markdown(brief(["examples/articles"])))  # doctest: +SKIP
 """
 
+from summarizer.article_store import ArticleStore
 from summarizer.config import Settings, resolve_settings
 from summarizer.errors import (
     ConfigError,
@@ -17,6 +18,9 @@ from summarizer.errors import (
     SummarizerError,
     UserError,
 )
+from summarizer.fetch import FetchLimits
+from summarizer.gather import Gathered, Window, gather_articles
+from summarizer.html_extract import article_from_html
 from summarizer.ingest import article_from_text, collect_articles
 from summarizer.models import (
     Article,
@@ -33,6 +37,7 @@ from summarizer.models import (
     Quantity,
     RunStats,
 )
+from summarizer.novelty import load_previous, mark_novelty
 from summarizer.pipeline import abrief, brief
 from summarizer.render_json import render_json
 from summarizer.render_markdown import render_markdown
@@ -40,6 +45,7 @@ from summarizer.render_markdown import render_markdown
 __all__ = [
     "Article",
     "ArticleExtraction",
+    "ArticleStore",
     "Briefing",
     "Carrier",
     "Citation",
@@ -50,6 +56,8 @@ __all__ = [
     "Event",
     "Evidence",
     "ExtractionError",
+    "FetchLimits",
+    "Gathered",
     "InputError",
     "MergedClaim",
     "MergedEvent",
@@ -60,10 +68,15 @@ __all__ = [
     "Settings",
     "SummarizerError",
     "UserError",
+    "Window",
     "abrief",
+    "article_from_html",
     "article_from_text",
     "brief",
     "collect_articles",
+    "gather_articles",
+    "load_previous",
+    "mark_novelty",
     "render_json",
     "render_markdown",
     "resolve_settings",

@@ -12,9 +12,12 @@ from typing import Annotated, NoReturn
 
 import typer
 
+from summarizer.article_store import ArticleStore
 from summarizer.cache import CACHE_FILE_NAME, ResponseCache
 from summarizer.config import STRUCTURED_MODES, resolve_settings
 from summarizer.errors import SummarizerError, UserError
+from summarizer.feeds import parse_since
+from summarizer.gather import Window
 from summarizer.pipeline import brief as run_brief
 from summarizer.render_json import render_json
 from summarizer.render_markdown import render_markdown
@@ -43,7 +46,10 @@ class OutputFormat(StrEnum):
 def brief(
     paths: Annotated[
         list[str],
-        typer.Argument(help="Article files or folders (.txt, .md); - reads one from stdin."),
+        typer.Argument(
+            help="Article files, folders or globs (.txt, .md, .html), URLs of pages or "
+            "RSS/Atom feeds; - reads one article from stdin."
+        ),
     ],
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")
@@ -82,6 +88,34 @@ def brief(
     max_cost: Annotated[
         float | None, typer.Option(help="Stop sending requests after this many US dollars.")
     ] = None,
+    since: Annotated[
+        str | None,
+        typer.Option(help="Feed entries published in the last span: 90m, 24h, 2d, 1w."),
+    ] = None,
+    on_date: Annotated[
+        dt.datetime | None,
+        typer.Option(
+            "--date", formats=["%Y-%m-%d"], help="Feed entries published on this day (UTC)."
+        ),
+    ] = None,
+    new_only: Annotated[
+        bool, typer.Option("--new-only", help="Leave out articles briefed before.")
+    ] = False,
+    previous: Annotated[
+        Path | None,
+        typer.Option(help="Mark claims new or changed since this earlier briefing (.json)."),
+    ] = None,
+    fetch_timeout: Annotated[
+        float | None,
+        typer.Option(help="Seconds each web page or feed may take (default 20).", min=0.1),
+    ] = None,
+    remember: Annotated[
+        bool,
+        typer.Option(
+            "--remember/--no-remember",
+            help="Record the briefed articles in the article store (what --new-only reads).",
+        ),
+    ] = True,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress on stderr.")] = False,
 ) -> None:
     """Write a cited briefing of the articles.
@@ -102,15 +136,36 @@ def brief(
         cache=cache,
         max_tokens=max_tokens,
         max_cost=max_cost,
+        remember=remember,
+        fetch_timeout=fetch_timeout,
     )
-    sources = [path if path == "-" else Path(path) for path in paths]
-    briefing = run_brief(sources, settings=settings, on_progress=None if quiet else _progress)
+    window = Window(
+        since=parse_since(since) if since is not None else None,
+        on_date=on_date.date() if on_date is not None else None,
+    )
+    briefing = run_brief(
+        paths,
+        settings=settings,
+        on_progress=None if quiet else _progress,
+        window=window,
+        new_only=new_only,
+        previous=previous,
+    )
+    stats = briefing.stats
+    for failure in stats.failures:
+        typer.echo(f"warning: {failure.source}: {failure.message}", err=True)
+    if not briefing.sources:
+        typer.echo(
+            f"nothing new: all {len(stats.seen_before)} article(s) were briefed before; "
+            "no briefing written",
+            err=True,
+        )
+        return
     text = render_json(briefing) if chosen is OutputFormat.json else render_markdown(briefing)
     if output is None:
         sys.stdout.write(text)
     else:
         output.write_text(text, encoding="utf-8")
-    stats = briefing.stats
     if not quiet:
         for line in usage_table(stats):
             _progress(line)
@@ -120,8 +175,6 @@ def brief(
             f"{len(briefing.disagreements)} disagreements from {len(briefing.sources)} sources "
             f"in {stats.wall_seconds:.1f} s" + (f" -> {output}" if output else "")
         )
-    for failure in stats.failures:
-        typer.echo(f"warning: {failure.source}: {failure.message}", err=True)
     for warning in stats.warnings:
         typer.echo(f"warning: {warning}", err=True)
     if stats.stopped_by_budget:
@@ -179,6 +232,50 @@ def cache_clear() -> None:
     with ResponseCache(path) as cache:
         removed = cache.clear()
     typer.echo(f"removed {removed} answer(s) from {path}")
+
+
+store_app = typer.Typer(
+    help="Show or clear the article store (what was briefed, for --new-only).",
+    no_args_is_help=True,
+)
+app.add_typer(store_app, name="store")
+
+
+@store_app.command("show")
+def store_show() -> None:
+    """Where the article store is, and what it remembers.
+
+    Example: summarizer store show
+    """
+    with ArticleStore.open(_store_dir()) as store:
+        summary = store.summary()
+    typer.echo(f"path: {summary.path}")
+    typer.echo(f"articles briefed: {summary.articles} ({summary.size_bytes / 1024:,.0f} KiB)")
+    for outlet, count in summary.by_outlet.items():
+        typer.echo(f"  {outlet}: {count}")
+    if summary.first_briefed is not None and summary.last_briefed is not None:
+        typer.echo(
+            f"briefed between {summary.first_briefed:%Y-%m-%d %H:%M} and "
+            f"{summary.last_briefed:%Y-%m-%d %H:%M} UTC"
+        )
+
+
+@store_app.command("clear")
+def store_clear() -> None:
+    """Forget every briefed article (the next --new-only run briefs everything).
+
+    Example: summarizer store clear
+    """
+    directory = _store_dir()
+    with ArticleStore.open(directory) as store:
+        removed = store.clear()
+    typer.echo(f"forgot {removed} article(s) in {directory}")
+
+
+def _store_dir() -> Path:
+    data_dir = resolve_settings().data_dir
+    assert data_dir is not None  # resolve_settings always names one unless told not to
+    return data_dir
 
 
 def _cache_path() -> Path:

@@ -18,6 +18,7 @@ from typing import Any, Literal, get_args
 
 from platformdirs import user_config_dir
 
+from summarizer.article_store import default_store_dir
 from summarizer.cache import default_cache_dir
 from summarizer.errors import ConfigError
 
@@ -42,12 +43,22 @@ _ENVIRONMENT: dict[str, tuple[str, ...]] = {
     "article_deadline": ("SUMMARIZER_ARTICLE_DEADLINE",),
     "concurrency": ("SUMMARIZER_CONCURRENCY",),
     "cache_dir": ("SUMMARIZER_CACHE_DIR",),
+    "data_dir": ("SUMMARIZER_DATA_DIR",),
+    "fetch_timeout": ("SUMMARIZER_FETCH_TIMEOUT",),
     "max_tokens": ("SUMMARIZER_MAX_TOKENS",),
     "max_cost": ("SUMMARIZER_MAX_COST",),
 }
 
 _NUMERIC = frozenset(
-    {"max_reasks", "request_timeout", "article_deadline", "concurrency", "max_tokens", "max_cost"}
+    {
+        "max_reasks",
+        "request_timeout",
+        "article_deadline",
+        "concurrency",
+        "max_tokens",
+        "max_cost",
+        "fetch_timeout",
+    }
 )
 # A config-file table, not a single value: model name -> [prompt, completion] $ per million.
 _PRICES = "prices"
@@ -74,6 +85,10 @@ class Settings:
     seed: int = 7
     concurrency: int = 1
     cache_dir: Path | None = None
+    # Where the article store lives (what was briefed, for --new-only); None: not recorded.
+    data_dir: Path | None = None
+    # Seconds one web page or feed may take to fetch, redirects included.
+    fetch_timeout: float = 20.0
     max_tokens: int | None = None
     max_cost: float | None = None
     prices: Mapping[str, tuple[float, float]] = field(default_factory=dict)
@@ -115,6 +130,9 @@ def resolve_settings(
     concurrency: int | None = None,
     cache: bool = True,
     cache_dir: str | Path | None = None,
+    remember: bool = True,
+    data_dir: str | Path | None = None,
+    fetch_timeout: float | None = None,
     max_tokens: int | None = None,
     max_cost: float | None = None,
     prices: Mapping[str, tuple[float, float]] | None = None,
@@ -135,6 +153,9 @@ def resolve_settings(
         concurrency: requests in flight at once (default 1 on the embedded model, else 4).
         cache: False to neither read nor write the response cache.
         cache_dir: where the response cache lives (default: the user cache dir).
+        remember: False to neither read nor write the article store (`new_only` needs it).
+        data_dir: where the article store lives (default: the user data dir).
+        fetch_timeout: seconds one web page or feed may take to fetch (default 20).
         max_tokens: stop sending requests once this many tokens (prompt + completion) are spent.
         max_cost: stop sending requests once this many US dollars are spent.
         prices: $ per million (prompt, completion) tokens by model, over the built-in table.
@@ -160,6 +181,8 @@ def resolve_settings(
         "article_deadline": article_deadline,
         "concurrency": concurrency,
         "cache_dir": cache_dir,
+        "data_dir": data_dir,
+        "fetch_timeout": fetch_timeout,
         "max_tokens": max_tokens,
         "max_cost": max_cost,
     }
@@ -201,6 +224,8 @@ def resolve_settings(
             minimum=1,
         ),
         cache_dir=(Path(pick("cache_dir") or default_cache_dir()).expanduser() if cache else None),
+        data_dir=(Path(pick("data_dir") or default_store_dir()).expanduser() if remember else None),
+        fetch_timeout=_as_float("fetch_timeout", pick("fetch_timeout"), default=20.0),
         max_tokens=_as_optional_int("max_tokens", pick("max_tokens")),
         max_cost=_as_optional_float("max_cost", pick("max_cost")),
         prices={**_as_prices(file_values.get(_PRICES, {})), **(prices or {})},

@@ -109,8 +109,9 @@ def dedupe_articles(articles: Sequence[Article]) -> list[Article]:
     by_shingle: defaultdict[_Shingle, list[int]] = defaultdict(list)
     shingle_counts: list[int] = []
     for index, article in enumerate(articles):
-        if article.url:
-            groups.join(index, first_with_url.setdefault(normalize_url(article.url), index))
+        for address in {article.url, article.canonical_url} - {None}:
+            assert address is not None
+            groups.join(index, first_with_url.setdefault(normalize_url(address), index))
         groups.join(index, first_with_id.setdefault(article.id, index))
         words = _words(article.text)
         if words:
@@ -169,6 +170,12 @@ def _merge(copies: list[Article]) -> Article:
 
 
 def _original(copies: list[Article]) -> Article:
+    # The copy read from the address the others call canonical is the original.
+    canonical = {normalize_url(c.canonical_url) for c in copies if c.canonical_url}
+    for copy in copies:
+        if copy.url and normalize_url(copy.url) in canonical:
+            return copy
+    # Local files know no address of their own: the outlet the canonical URL names.
     url_counts = Counter(normalize_url(copy.url) for copy in copies if copy.url)
     for copy in copies:
         if copy.url and url_counts[normalize_url(copy.url)] > 1 and _outlet_named_in(copy):

@@ -35,7 +35,8 @@ def article_from_html(
         fallback_name: Title and outlet to use when the page names neither.
 
     Returns:
-        The article. `url` is the canonical URL when the page declares one, else `url`.
+        The article. `url` is where it was fetched from, else the canonical URL the page
+        declares (a local file); `canonical_url` is the one the page declares.
         `outlet` is the site name, else the host of the URL, else `fallback_name`.
 
     Raises:
@@ -45,7 +46,7 @@ def article_from_html(
     document = _extract(html, url=url)
     if document is None:
         raise _no_article_text(source)
-    page_url = document.url or url
+    page_url = url or document.url
     outlet = _outlet(document.sitename, page_url) or fallback_name
     title = _strip_outlet(document.title, outlet) or fallback_name
     text = _without_leading_title(normalize_text(document.text or ""), title)
@@ -57,6 +58,7 @@ def article_from_html(
         outlet=outlet,
         author=document.author or None,
         url=page_url,
+        canonical_url=document.url or None,
         path=path,
         published=_published(document.date),
         text=text,

@@ -75,6 +75,7 @@ def number_sources(articles: Sequence[Article]) -> list[Source]:
             outlet=article.outlet,
             author=article.author,
             url=article.url,
+            canonical_url=article.canonical_url,
             path=article.path,
             published=article.published,
             also_carried_by=article.also_carried_by,

@@ -62,7 +62,11 @@ class Article(_Frozen):
     title: str
     outlet: str = Field(description="Publisher that carried the article; 'unknown' if not known.")
     author: str | None = None
-    url: str | None = Field(default=None, description="Canonical address, when known.")
+    url: str | None = Field(default=None, description="Address the text was read from.")
+    canonical_url: str | None = Field(
+        default=None,
+        description="Where the page says its original lives (rel=canonical), when it says.",
+    )
     path: str | None = Field(default=None, description="Local file it was read from, if any.")
     published: dt.date | None = None
     text: str = Field(description="Normalized article text; every offset refers to it.")
@@ -176,6 +180,7 @@ class Source(_Frozen):
     outlet: str
     author: str | None = None
     url: str | None = None
+    canonical_url: str | None = None
     path: str | None = None
     published: dt.date | None = None
     also_carried_by: list[Carrier] = Field(default_factory=list)
@@ -338,6 +343,15 @@ class RunStats(_Frozen):
     by_article: list[ArticleUsage] = Field(default_factory=list)
     failures: list[ArticleFailure] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)
+    notes: list[str] = Field(
+        default_factory=list,
+        description="What reading the inputs did: feed entries taken and left out, "
+        "duplicate articles folded.",
+    )
+    seen_before: list[str] = Field(
+        default_factory=list,
+        description="Articles left out because they were briefed before (new-only runs).",
+    )
 
 
 class SincePrevious(_Frozen):

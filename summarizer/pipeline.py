@@ -15,14 +15,16 @@ from pathlib import Path
 
 import openai
 
+from summarizer.article_store import ArticleStore
 from summarizer.backend import open_backend
 from summarizer.cache import CACHE_FILE_NAME, ResponseCache
 from summarizer.concurrency import all_in_order
 from summarizer.config import Settings, resolve_settings
-from summarizer.errors import BudgetExceeded, InputError, ProviderError, RunError, UserError
+from summarizer.errors import BudgetExceeded, ConfigError, InputError, ProviderError, RunError
 from summarizer.extract import extract_article
+from summarizer.fetch import FetchLimits
+from summarizer.gather import ArticleSource, Gathered, Window, gather_articles
 from summarizer.ground import ground_extraction
-from summarizer.ingest import collect_articles
 from summarizer.ledger import build_ledger
 from summarizer.llm import StructuredLLM
 from summarizer.merge import merge_claims, merge_events, number_sources
@@ -38,10 +40,10 @@ from summarizer.models import (
     RunStats,
     TokenUsage,
 )
+from summarizer.novelty import load_previous, mark_novelty
 from summarizer.pricing import estimate_cost
 from summarizer.usage import Budget, UsageMeter
 
-ArticleSource = str | Path | Article
 ProgressCallback = Callable[[str], None]
 # Status codes after which every other article would fail the same way: stop the run.
 _FATAL_STATUS = frozenset({401, 403, 404})
@@ -53,24 +55,46 @@ def brief(
     settings: Settings | None = None,
     client: openai.AsyncOpenAI | openai.OpenAI | None = None,
     on_progress: ProgressCallback | None = None,
+    window: Window | None = None,
+    new_only: bool = False,
+    previous: Path | Briefing | None = None,
+    fetch_limits: FetchLimits | None = None,
 ) -> Briefing:
-    """Build a briefing from articles: paths, folders, raw texts or `Article` objects.
+    """Build a briefing from articles: files, folders, globs, URLs, feeds, texts, Articles.
 
     Example:
         >>> briefing = brief(["examples/articles"])  # doctest: +SKIP
         >>> print(briefing.claims[0].statement)  # doctest: +SKIP
 
     Args:
-        sources: what to brief; a `str` that names an existing path is read from disk.
+        sources: what to brief (see `gather.gather_articles` for how a `str` is read).
         settings: where and how to call the model (default: `resolve_settings()`).
         client: an `openai` client to use instead of making one (sync or async).
         on_progress: called with one line of progress at a time.
+        window: which feed entries to take (`Window(since=...)` or `Window(on_date=...)`).
+        new_only: leave out articles briefed before (the article store remembers them);
+            with nothing new, the briefing has no sources and lists them in
+            `stats.seen_before`, and no model is started.
+        previous: a briefing (or its JSON file) to mark claims new or changed against.
+        fetch_limits: time, size and redirect caps for each URL fetched (default: the
+            settings' `fetch_timeout`, 5 MB, 5 redirects).
 
     Raises:
         UserError: bad input or configuration.
         ProviderError: the endpoint refused every request (bad key, unknown model).
     """
-    return asyncio.run(abrief(sources, settings=settings, client=client, on_progress=on_progress))
+    return asyncio.run(
+        abrief(
+            sources,
+            settings=settings,
+            client=client,
+            on_progress=on_progress,
+            window=window,
+            new_only=new_only,
+            previous=previous,
+            fetch_limits=fetch_limits,
+        )
+    )
 
 
 async def abrief(
@@ -79,14 +103,35 @@ async def abrief(
     settings: Settings | None = None,
     client: openai.AsyncOpenAI | openai.OpenAI | None = None,
     on_progress: ProgressCallback | None = None,
+    window: Window | None = None,
+    new_only: bool = False,
+    previous: Path | Briefing | None = None,
+    fetch_limits: FetchLimits | None = None,
 ) -> Briefing:
     """Async `brief`: the same arguments and result."""
     started = time.monotonic()
     settings = settings or resolve_settings()
     progress = on_progress or (lambda _message: None)
-    articles, failures = _ingest(sources)
+    if new_only and settings.data_dir is None:
+        raise ConfigError(
+            "new-only needs the article store, and remembering is switched off",
+            hint="drop --no-remember (or remember=False)",
+        )
+    before = load_previous(previous) if isinstance(previous, Path) else previous
+    gathered = await gather_articles(
+        sources,
+        window=window,
+        limits=fetch_limits or FetchLimits(timeout=settings.fetch_timeout),
+        on_progress=progress,
+    )
+    articles, failures = gathered.articles, gathered.failures
     if not articles:
         raise InputError(_summarize_failures(failures) or "no articles given")
+    seen_before: list[str] = []
+    if new_only:
+        articles, seen_before = _unseen(articles, settings, progress)
+        if not articles:
+            return _nothing_new(settings, seen_before, gathered, started)
     progress(
         f"read {len(articles)} article(s); model {settings.model} at {settings.endpoint_label}, "
         f"{settings.concurrency} request(s) at a time"
@@ -109,7 +154,7 @@ async def abrief(
     sources_used = number_sources([a for a in articles if a.id in extracted_ids])
     claims = merge_claims(extractions, sources_used)
     usage = sum((o.usage for o in outcomes), TokenUsage())
-    return Briefing(
+    briefing = Briefing(
         generated_at=dt.datetime.now(dt.UTC),
         sources=sources_used,
         events=merge_events(extractions, sources_used),
@@ -144,8 +189,12 @@ async def abrief(
                 for e in extractions
                 for w in e.warnings
             ],
+            notes=gathered.notes,
+            seen_before=seen_before,
         ),
     )
+    _remember(settings, briefing, progress)
+    return mark_novelty(briefing, before) if before is not None else briefing
 
 
 @dataclass(frozen=True)
@@ -216,23 +265,56 @@ def _open_cache(settings: Settings) -> Iterator[ResponseCache | None]:
         yield cache
 
 
-def _ingest(sources: Iterable[ArticleSource]) -> tuple[list[Article], list[ArticleFailure]]:
-    """Read every source; one unreadable source is a reported failure, not the end."""
-    articles: list[Article] = []
-    failures: list[ArticleFailure] = []
-    seen: set[str] = set()
-    for source in sources:
-        try:
-            found = collect_articles([source])
-        except UserError as error:
-            failures.append(ArticleFailure(source=_short_source(source), message=error.one_line()))
-            continue
-        for article in found:
-            if article.id in seen:
-                continue
-            seen.add(article.id)
-            articles.append(article)
-    return articles, failures
+def _unseen(
+    articles: list[Article], settings: Settings, progress: ProgressCallback
+) -> tuple[list[Article], list[str]]:
+    """Split off the articles the store says were briefed before."""
+    assert settings.data_dir is not None
+    with ArticleStore.open(settings.data_dir) as store:
+        seen = store.seen_ids(article.id for article in articles)
+        if store.problem:
+            progress(f"warning: {store.problem}")
+    fresh = [article for article in articles if article.id not in seen]
+    seen_before = [_label(article) for article in articles if article.id in seen]
+    if seen_before:
+        progress(f"new only: {len(seen_before)} article(s) briefed before, left out")
+    return fresh, seen_before
+
+
+def _nothing_new(
+    settings: Settings, seen_before: list[str], gathered: Gathered, started: float
+) -> Briefing:
+    return Briefing(
+        generated_at=dt.datetime.now(dt.UTC),
+        sources=[],
+        events=[],
+        claims=[],
+        disagreements=[],
+        stats=RunStats(
+            model=settings.model,
+            endpoint=settings.endpoint_label,
+            articles=len(seen_before),
+            llm_calls=0,
+            reasks=0,
+            prompt_tokens=0,
+            completion_tokens=0,
+            concurrency=settings.concurrency,
+            wall_seconds=round(time.monotonic() - started, 2),
+            failures=gathered.failures,
+            notes=gathered.notes,
+            seen_before=seen_before,
+        ),
+    )
+
+
+def _remember(settings: Settings, briefing: Briefing, progress: ProgressCallback) -> None:
+    """Record the briefed articles, so that a later new-only run leaves them out."""
+    if settings.data_dir is None:
+        return
+    with ArticleStore.open(settings.data_dir) as store:
+        store.record_briefing(briefing)
+        if store.problem:
+            progress(f"warning: {store.problem}")
 
 
 def _summarize_failures(failures: Sequence[ArticleFailure]) -> str:
@@ -253,10 +335,3 @@ def _label(article: Article) -> str:
 
 def _label_by_id(articles: Sequence[Article], article_id: str) -> str:
     return next((_label(a) for a in articles if a.id == article_id), article_id)
-
-
-def _short_source(source: ArticleSource) -> str:
-    if isinstance(source, Article):
-        return _label(source)
-    text = str(source)
-    return text if len(text) <= 80 else text[:79] + "…"

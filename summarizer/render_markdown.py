@@ -257,9 +257,16 @@ def _source_line(source: Source) -> str:
     published = source.published.isoformat() if source.published else "undated"
     location = source.url or source.path
     where = f" {location}" if location else ""
-    return (
+    line = (
         f"- [{source.number}] {_text(source.outlet)} — {_text(source.title)} ({published}){where}"
     )
+    if source.also_carried_by:
+        carriers = "; ".join(
+            _text(c.outlet) + (f" {c.url or c.path}" if c.url or c.path else "")
+            for c in source.also_carried_by
+        )
+        line += f"\n  - also carried by: {carriers}"
+    return line
 
 
 def _sources_section(sources: list[Source]) -> list[str]:
@@ -290,4 +297,10 @@ def _stats_section(stats: RunStats) -> list[str]:
     if stats.warnings:
         lines += ["", "### Warnings", ""]
         lines += [f"- {_text(warning)}" for warning in stats.warnings]
+    if stats.notes:
+        lines += ["", "### Inputs", ""]
+        lines += [f"- {_text(note)}" for note in stats.notes]
+    if stats.seen_before:
+        lines += ["", "### Left out: briefed before (new only)", ""]
+        lines += [f"- {_text(label)}" for label in stats.seen_before]
     return lines

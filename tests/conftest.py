@@ -64,6 +64,8 @@ def _own_response_cache(
     interactions unplayed, and a hit is never a request, so it is never recorded.
     """
     monkeypatch.setenv("SUMMARIZER_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+    # Likewise the article store: what one test briefed must not be "seen" in another.
+    monkeypatch.setenv("SUMMARIZER_DATA_DIR", str(tmp_path_factory.mktemp("data")))
 
 
 @pytest.fixture(autouse=True)

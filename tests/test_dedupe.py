@@ -50,7 +50,7 @@ def test_the_wire_copy_is_kept_once_as_the_original_it_points_at(order: tuple[st
         Carrier(
             outlet="Northfold Wire",
             title="Crack in support pier shuts Saltmere Bridge in Harwick",
-            url=f"{BASE_URL}/{GAZETTE}",
+            url=f"{BASE_URL}/{WIRE}",
         )
     ]
 

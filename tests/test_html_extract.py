@@ -164,16 +164,19 @@ def test_text_is_normalized_and_the_id_is_its_hash(relative: str) -> None:
 
 def test_the_canonical_url_is_the_pages_own_declaration() -> None:
     gazette = _article("harwick-gazette/saltmere-bridge-closed.html")
-    assert gazette.url == f"{BASE_URL}/harwick-gazette/saltmere-bridge-closed.html"
+    assert gazette.canonical_url == f"{BASE_URL}/harwick-gazette/saltmere-bridge-closed.html"
+    # Read without an address of its own, the page is known by the one it declares.
+    assert gazette.url == gazette.canonical_url
 
 
-def test_a_syndicated_copy_carries_the_originals_canonical_url() -> None:
+def test_a_syndicated_copy_keeps_its_own_address_and_the_originals_canonical_url() -> None:
     wire = article_from_html(
         _page("northfold-wire/saltmere-bridge-closed.html"),
         url=f"{BASE_URL}/northfold-wire/saltmere-bridge-closed.html",
         fallback_name="wire",
     )
-    assert wire.url == f"{BASE_URL}/harwick-gazette/saltmere-bridge-closed.html"
+    assert wire.url == f"{BASE_URL}/northfold-wire/saltmere-bridge-closed.html"
+    assert wire.canonical_url == f"{BASE_URL}/harwick-gazette/saltmere-bridge-closed.html"
     assert wire.outlet == "Northfold Wire"
 
 

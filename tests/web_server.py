@@ -121,6 +121,9 @@ class _SiteHTTPServer(ThreadingHTTPServer):
         super().__init__((_HOST, 0), _Handler)
         self.site = site
 
+    def handle_error(self, request: object, client_address: object) -> None:
+        """Stay quiet when a client hangs up mid-answer: the size and time caps do that."""
+
 
 class _Handler(BaseHTTPRequestHandler):
     server: _SiteHTTPServer

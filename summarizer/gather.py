@@ -1,0 +1,254 @@
+"""Turn everything a user names into Articles: files, folders, globs, URLs, feeds and stdin.
+
+One source that cannot be read is a reported failure with one line; the others still
+run. Pages are fetched a few at a time and come back in the order they were named. The
+same article arriving twice (same URL, same text, or a syndicated copy) is kept once,
+with every outlet that carried it (dedupe.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import glob
+import sys
+from collections.abc import AsyncIterator, Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx2
+
+from summarizer.concurrency import all_in_order
+from summarizer.dedupe import dedupe_articles
+from summarizer.errors import InputError, UserError
+from summarizer.feeds import EntrySelection, Feed, FeedEntry, parse_feed, select_entries
+from summarizer.fetch import FetchLimits, Page, fetch, http_client, is_feed
+from summarizer.html_extract import article_from_html
+from summarizer.ingest import article_from_text, collect_articles, read_path
+from summarizer.models import Article, ArticleFailure
+
+ArticleSource = str | Path | Article
+ProgressCallback = Callable[[str], None]
+
+FEED_SUFFIXES = frozenset({".rss", ".atom", ".xml"})
+# Pages fetched at once: enough to hide latency, few enough to be polite to one site.
+FETCHES_AT_ONCE = 8
+_GLOB_CHARACTERS = frozenset("*?[")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Window:
+    """Which feed entries to take: published in the last `since`, or on `on_date` (UTC)."""
+
+    since: dt.timedelta | None = None
+    on_date: dt.date | None = None
+
+
+@dataclass(kw_only=True)
+class Gathered:
+    """The articles read, in the order named, and what could not be read."""
+
+    articles: list[Article] = field(default_factory=list)
+    failures: list[ArticleFailure] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+async def gather_articles(
+    sources: Iterable[ArticleSource],
+    *,
+    window: Window | None = None,
+    limits: FetchLimits | None = None,
+    now: dt.datetime | None = None,
+    client: httpx2.AsyncClient | None = None,
+    on_progress: ProgressCallback | None = None,
+) -> Gathered:
+    """Read every source into Articles; duplicates are folded into one with its carriers.
+
+    A `str` is a URL when it has a scheme (`https://...`), `-` for stdin, a glob when it
+    holds `*`, `?` or `[` and names no existing path, else a path or article text (see
+    `ingest.collect_articles`). A URL or a local `.rss`/`.atom`/`.xml` file that turns out
+    to be a feed is read for its entries in `window`, and each entry's page is fetched.
+
+    Args:
+        sources: what to read, in the order to keep.
+        window: which feed entries to take (default: every entry).
+        limits: time, size and redirect caps for each fetch.
+        now: the time `window.since` counts back from (default: now).
+        client: an `httpx2.AsyncClient` to fetch with (default: one made here).
+        on_progress: called with one line at a time (feeds read, copies folded).
+    """
+    reader = _Reader(
+        window=window or Window(),
+        limits=limits or FetchLimits(),
+        now=now or dt.datetime.now(dt.UTC),
+        client=client,
+        progress=on_progress or (lambda _line: None),
+    )
+    async with reader.open():
+        per_source = await all_in_order(reader.read(source) for source in sources)
+    gathered = Gathered()
+    for part in per_source:
+        gathered.articles += part.articles
+        gathered.failures += part.failures
+        gathered.notes += part.notes
+    kept = dedupe_articles(gathered.articles)
+    folded = len(gathered.articles) - len(kept)
+    if folded:
+        copies = sum(len(article.also_carried_by) for article in kept)
+        gathered.notes.append(
+            f"{folded} duplicate article(s) folded into the copies kept "
+            f"({copies} other carrier(s) listed with their sources)"
+        )
+    gathered.articles = kept
+    for note in gathered.notes:
+        reader.progress(note)
+    return gathered
+
+
+class _Reader:
+    def __init__(
+        self,
+        *,
+        window: Window,
+        limits: FetchLimits,
+        now: dt.datetime,
+        client: httpx2.AsyncClient | None,
+        progress: ProgressCallback,
+    ) -> None:
+        self.window = window
+        self.limits = limits
+        self.now = now
+        self.progress = progress
+        self._client = client
+        self._owned: httpx2.AsyncClient | None = None
+        self._fetches = asyncio.Semaphore(FETCHES_AT_ONCE)
+
+    @contextlib.asynccontextmanager
+    async def open(self) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            if self._owned is not None:
+                await self._owned.aclose()
+
+    async def read(self, source: ArticleSource) -> Gathered:
+        label = _label(source)
+        try:
+            if isinstance(source, Article):
+                return Gathered(articles=[source])
+            if isinstance(source, Path):
+                return await self._read_local(source)
+            if source == "-":
+                return Gathered(articles=[_article_from_stdin()])
+            if _is_url(source):
+                return await self._read_url(source)
+            if _is_glob(source):
+                return await self._read_glob(source)
+            if "\n" not in source and Path(source).is_file():
+                return await self._read_local(Path(source))
+            return Gathered(articles=collect_articles([source]))
+        except UserError as error:
+            return Gathered(failures=[ArticleFailure(source=label, message=error.one_line())])
+
+    async def _read_local(self, path: Path) -> Gathered:
+        if path.is_file() and path.suffix.lower() in FEED_SUFFIXES:
+            try:
+                body = path.read_bytes()
+            except OSError as error:
+                raise InputError(f"{path}: cannot read ({error.strerror})") from None
+            return await self._read_feed(parse_feed(body, path.resolve().as_uri()), str(path))
+        return Gathered(articles=read_path(path))
+
+    async def _read_glob(self, pattern: str) -> Gathered:
+        matches = sorted(glob.glob(pattern, recursive=True))
+        if not matches:
+            raise InputError(f"{pattern}: no files match")
+        parts = [await self.read(Path(match)) for match in matches if not Path(match).is_dir()]
+        return Gathered(
+            articles=[a for part in parts for a in part.articles],
+            failures=[f for part in parts for f in part.failures],
+        )
+
+    async def _read_url(self, url: str) -> Gathered:
+        page = await self._fetch(url)
+        if is_feed(page):
+            return await self._read_feed(parse_feed(page.body, page.final_url), url)
+        return Gathered(articles=[_article_from_page(page, fallback_name=page.final_url)])
+
+    async def _read_feed(self, feed: Feed, label: str) -> Gathered:
+        chosen = select_entries(
+            feed.entries, since=self.window.since, on_date=self.window.on_date, now=self.now
+        )
+        notes = [_describe_feed(label, feed, chosen)]
+        parts = await all_in_order(self._read_entry(feed, entry) for entry in chosen.entries)
+        return Gathered(
+            articles=[a for part in parts for a in part.articles],
+            failures=[f for part in parts for f in part.failures],
+            notes=notes,
+        )
+
+    async def _read_entry(self, feed: Feed, entry: FeedEntry) -> Gathered:
+        try:
+            page = await self._fetch(entry.url)
+            article = _article_from_page(page, fallback_name=entry.title or feed.title)
+        except UserError as error:
+            return Gathered(failures=[ArticleFailure(source=entry.url, message=error.one_line())])
+        if article.published is None and entry.published is not None:
+            # The page did not say when; the feed did.
+            article = article.model_copy(update={"published": entry.published.date()})
+        return Gathered(articles=[article])
+
+    async def _fetch(self, url: str) -> Page:
+        if self._client is None:
+            self._owned = self._client = http_client(self.limits)
+        async with self._fetches:
+            return await fetch(self._client, url, self.limits)
+
+
+def _article_from_page(page: Page, *, fallback_name: str) -> Article:
+    if page.content_type == "text/plain":
+        text = page.body.decode(page.charset or "utf-8", errors="replace")
+        return article_from_text(text, url=page.final_url, fallback_name=fallback_name)
+    return article_from_html(page.body, url=page.final_url, fallback_name=fallback_name)
+
+
+def _article_from_stdin() -> Article:
+    raw = sys.stdin.read()
+    head = raw.lstrip()[:512].lower()
+    if head.startswith("<") and ("<html" in head or "<body" in head or "<!doctype" in head):
+        return article_from_html(raw, path="-", fallback_name="stdin")
+    return article_from_text(raw, path="-", fallback_name="stdin")
+
+
+def _describe_feed(label: str, feed: Feed, chosen: EntrySelection) -> str:
+    left_out = []
+    if chosen.outside_window:
+        left_out.append(f"{chosen.outside_window} outside the time window")
+    if chosen.undated:
+        left_out.append(f"{chosen.undated} undated (a time window needs dates)")
+    if feed.without_link:
+        left_out.append(f"{feed.without_link} without a link")
+    rest = f"; left out: {', '.join(left_out)}" if left_out else ""
+    taken = len(chosen.entries)
+    return f"feed {label} ({feed.title}): {taken} of {len(feed.entries)} entries taken{rest}"
+
+
+def _is_url(text: str) -> bool:
+    head = text.strip().split("\n", 1)[0]
+    return "://" in head and " " not in head.strip() and "\n" not in text.strip()
+
+
+def _is_glob(text: str) -> bool:
+    return (
+        "\n" not in text
+        and any(character in text for character in _GLOB_CHARACTERS)
+        and not Path(text).exists()
+    )
+
+
+def _label(source: ArticleSource) -> str:
+    if isinstance(source, Article):
+        return source.path or source.url or source.title
+    text = str(source)
+    return text if len(text) <= 80 else text[:79] + "…"
