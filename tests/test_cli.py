@@ -30,7 +30,10 @@ def _run(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
     )
 
 
-@pytest.mark.parametrize("command", [[], ["brief"], ["schema"]])
+COMMANDS = [["brief"], ["schema"], ["cache", "show"], ["cache", "clear"], ["store", "show"]]
+
+
+@pytest.mark.parametrize("command", [[], *COMMANDS, ["store", "clear"]])
 def test_every_command_has_help(command: list[str]) -> None:
     result = CliRunner().invoke(app, [*command, "--help"])
     assert result.exit_code == 0
