@@ -2,9 +2,12 @@
 
 Two articles are the same article when they have the same canonical URL (after
 `normalize_url`), the same text (the same id) or the same words, or when one is a
-syndicated near-copy of the other (`is_near_copy`). Copies are grouped transitively; each
-group keeps one article, in the position where the group first arrived, and lists the
-others in `also_carried_by`.
+syndicated near-copy of the other (`is_near_copy`): every sentence of one is in the
+other, which may add lines (a credit, a subscription note). Two versions that differ in
+one sentence ("1,200 evacuated" updated to "4,500") are two articles: folding them would
+hide the figure that changed, so both are briefed and the ledger shows the difference.
+Copies are grouped transitively; each group keeps one article, in the position where the
+group first arrived, and lists the others in `also_carried_by`.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from collections.abc import Sequence
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from summarizer.models import Article, Carrier
+from summarizer.sentences import split_sentences
 
 # Near-copy rule: the texts' 5-word shingles (lowercase words, punctuation ignored). The
 # shorter text is a near-copy of the longer one when at least 80% of its shingles occur in
@@ -26,6 +30,8 @@ NEAR_COPY_CONTAINMENT = 0.8
 MIN_LENGTH_RATIO = 0.5
 # Below this many shingles (about 14 words) overlap says little: only identical words count.
 MIN_SHINGLES = 10
+# The shingle test only finds candidates cheaply; a copy must then hold every sentence of
+# the shorter text, word for word (case and punctuation aside).
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _TRACKING_PARAMS = frozenset({"fbclid", "gclid"})
@@ -73,8 +79,9 @@ def is_near_copy(a: str, b: str) -> bool:
 
     True when their words are identical, or when the shorter text (at least `MIN_SHINGLES`
     5-word shingles, and at least half as long as the other) has 80% or more of its shingles
-    in the longer one. An added credit line, a changed headline or a trimmed ending keep a
-    copy a copy; another outlet's own report of the same event is not one.
+    in the longer one and every one of its sentences is in the longer one. An added credit
+    line, a changed headline or a trimmed ending keep a copy a copy; a changed sentence, or
+    another outlet's own report of the same event, does not.
 
     Args:
         a: One article's text.
@@ -84,7 +91,9 @@ def is_near_copy(a: str, b: str) -> bool:
     if words_a and words_a == words_b:
         return True
     shingles_a, shingles_b = _shingles(words_a), _shingles(words_b)
-    return _overlap_is_copy(len(shingles_a & shingles_b), len(shingles_a), len(shingles_b))
+    return _overlap_is_copy(
+        len(shingles_a & shingles_b), len(shingles_a), len(shingles_b)
+    ) and _holds_every_sentence(_sentence_keys(a), _sentence_keys(b))
 
 
 def dedupe_articles(articles: Sequence[Article]) -> list[Article]:
@@ -103,6 +112,13 @@ def dedupe_articles(articles: Sequence[Article]) -> list[Article]:
         The deduplicated articles; articles without copies are returned unchanged.
     """
     groups = _Groups(len(articles))
+    keys: dict[int, frozenset[tuple[str, ...]]] = {}
+
+    def sentence_keys(index: int) -> frozenset[tuple[str, ...]]:
+        if index not in keys:
+            keys[index] = _sentence_keys(articles[index].text)
+        return keys[index]
+
     first_with_url: dict[str, int] = {}
     first_with_id: dict[str, int] = {}
     first_with_words: dict[tuple[str, ...], int] = {}
@@ -124,7 +140,9 @@ def dedupe_articles(articles: Sequence[Article]) -> list[Article]:
             shared.update(by_shingle[shingle])
             by_shingle[shingle].append(index)
         for other, count in shared.items():
-            if _overlap_is_copy(count, len(shingles), shingle_counts[other]):
+            if _overlap_is_copy(
+                count, len(shingles), shingle_counts[other]
+            ) and _holds_every_sentence(sentence_keys(index), sentence_keys(other)):
                 groups.join(index, other)
         shingle_counts.append(len(shingles))
     members: defaultdict[int, list[int]] = defaultdict(list)
@@ -216,3 +234,16 @@ def _overlap_is_copy(shared: int, size_a: int, size_b: int) -> bool:
     if smaller < MIN_SHINGLES or smaller < MIN_LENGTH_RATIO * larger:
         return False
     return shared >= NEAR_COPY_CONTAINMENT * smaller
+
+
+def _sentence_keys(text: str) -> frozenset[tuple[str, ...]]:
+    return frozenset(
+        words for sentence in split_sentences(text) if (words := tuple(_words(sentence.text)))
+    )
+
+
+def _holds_every_sentence(
+    first: frozenset[tuple[str, ...]], second: frozenset[tuple[str, ...]]
+) -> bool:
+    smaller, larger = sorted((first, second), key=len)
+    return smaller <= larger

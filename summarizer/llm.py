@@ -159,7 +159,6 @@ class StructuredLLM:
             if attempt:
                 meter.reasks += 1
             response = await self._send(self._reshape_request(request), deadline, meter)
-            meter.record(response)
             try:
                 parsed = handlers.response_parser(
                     response=response,
@@ -211,7 +210,10 @@ class StructuredLLM:
     async def _send(self, kwargs: dict[str, Any], deadline: Deadline, meter: UsageMeter) -> Any:
         async with self._slots:
             meter.budget.check()
-            return await self._send_now(kwargs, deadline, meter)
+            response = await self._send_now(kwargs, deadline, meter)
+            # Counted before the slot frees, so the next request's budget check sees it.
+            meter.record(response)
+        return response
 
     async def _send_now(self, kwargs: dict[str, Any], deadline: Deadline, meter: UsageMeter) -> Any:
         client = await self._connected()

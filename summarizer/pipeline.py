@@ -45,6 +45,9 @@ from summarizer.pricing import estimate_cost
 from summarizer.usage import Budget, UsageMeter
 
 ProgressCallback = Callable[[str], None]
+# Articles in progress per request in flight: the next article is read, chunked and
+# waiting with its request when a slot frees, instead of starting only then.
+ARTICLES_PER_REQUEST_SLOT = 2
 # Status codes after which every other article would fail the same way: stop the run.
 _FATAL_STATUS = frozenset({401, 403, 404})
 
@@ -208,14 +211,15 @@ class _Outcome:
 
 
 class _Run:
-    """Extracts articles, at most `concurrency` at a time, against one budget."""
+    """Extracts articles, a few more at a time than requests in flight, against one budget."""
 
     def __init__(self, settings: Settings, total: int, progress: ProgressCallback) -> None:
         self.budget = Budget.for_settings(settings)
         self._total = total
         self._progress = progress
-        # Articles in progress are bounded too, so an article's deadline starts when it does.
-        self._slots = asyncio.Semaphore(settings.concurrency)
+        # Articles in progress are bounded too, so an article's deadline starts close to
+        # when its requests can go out (at most one request's time before).
+        self._slots = asyncio.Semaphore(ARTICLES_PER_REQUEST_SLOT * settings.concurrency)
 
     async def extract(
         self, llm: StructuredLLM, cache: ResponseCache | None, number: int, article: Article

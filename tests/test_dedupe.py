@@ -214,6 +214,13 @@ def test_a_short_article_quoted_inside_a_long_roundup_is_not_a_copy() -> None:
     assert not is_near_copy(" ".join(REPORT[:3]), roundup)
 
 
+def test_a_version_with_one_sentence_changed_is_another_article() -> None:
+    # An update that changes a figure must be briefed, not folded into the older version.
+    updated = [*REPORT[:3], REPORT[3].replace("18,000", "25,000"), *REPORT[4:]]
+    assert "25,000" in updated[3]
+    assert not is_near_copy("\n\n".join(REPORT), "\n\n".join(updated))
+
+
 def test_short_texts_are_copies_only_when_their_words_are_identical() -> None:
     assert is_near_copy("Two workers were killed.", "two workers were KILLED")
     assert not is_near_copy("Two workers were killed.", "Two workers were killed on Monday.")
@@ -226,8 +233,13 @@ def test_short_texts_are_copies_only_when_their_words_are_identical() -> None:
 def test_five_hundred_articles_with_copies_among_them() -> None:
     generator = random.Random(7)
     vocabulary = [f"w{n}" for n in range(400)]
+
+    def sentence() -> str:
+        words = generator.choices(vocabulary, k=10)
+        return " ".join([words[0].capitalize(), *words[1:]]) + "."
+
     originals = [
-        _text_article(" ".join(generator.choices(vocabulary, k=120)), outlet=f"Outlet {n}")
+        _text_article(" ".join(sentence() for _ in range(12)), outlet=f"Outlet {n}")
         for n in range(450)
     ]
     copies = [
