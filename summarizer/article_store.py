@@ -25,11 +25,11 @@ from typing import Any
 import platformdirs
 
 from summarizer.models import Article, Briefing, Source
+from summarizer.sqlite_files import open_shared
 
 STORE_FILE_NAME = "articles.sqlite"
 # Stored as SQLite's user_version; a file with a higher one was written by a newer release.
 STORE_FORMAT = 1
-_BUSY_TIMEOUT_SECONDS = 30.0
 # Stays under SQLite's smallest limit on bound parameters (999 before 3.32).
 _IDS_PER_QUERY = 500
 # Fixed width, so that text order is time order and MIN/MAX work on the column.
@@ -260,17 +260,12 @@ class ArticleStore:
         if self._connection is not None or self.problem is not None:
             return self._connection
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            connection = sqlite3.connect(
-                self.path, timeout=_BUSY_TIMEOUT_SECONDS, isolation_level=None
-            )
+            connection = open_shared(self.path)
         except (OSError, sqlite3.Error) as error:
             self._give_up(error)
             return None
         self._connection = connection
         try:
-            connection.execute("PRAGMA journal_mode=WAL")
-            connection.execute("PRAGMA synchronous=NORMAL")
             version = connection.execute("PRAGMA user_version").fetchone()[0]
             if version > STORE_FORMAT:
                 self._give_up(f"written by a newer summarizer, format {version}")

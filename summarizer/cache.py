@@ -26,10 +26,11 @@ from typing import Any
 
 import platformdirs
 
+from summarizer.sqlite_files import open_shared
+
 # Bumped when the meaning of a stored answer changes, so old rows are never misread.
 CACHE_FORMAT = 1
 CACHE_FILE_NAME = "responses.sqlite"
-_BUSY_TIMEOUT_SECONDS = 30.0
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS answers (
@@ -202,17 +203,16 @@ class ResponseCache:
         if self._connection is not None or self.problem is not None:
             return self._connection
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            connection = sqlite3.connect(
-                self.path, timeout=_BUSY_TIMEOUT_SECONDS, isolation_level=None
-            )
-            connection.execute("PRAGMA journal_mode=WAL")
-            connection.execute("PRAGMA synchronous=NORMAL")
-            connection.execute(_SCHEMA)
+            connection = open_shared(self.path)
         except (OSError, sqlite3.Error) as error:
             self._give_up(error)
             return None
         self._connection = connection
+        try:
+            connection.execute(_SCHEMA)
+        except sqlite3.Error as error:
+            self._give_up(error)
+            return None
         return connection
 
     def _give_up(self, error: Exception) -> None:

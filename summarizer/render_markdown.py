@@ -291,16 +291,15 @@ def _stats_section(stats: RunStats) -> list[str]:
         lines.append(f"- **Stopped early**: {_text(stats.stopped_by_budget)}")
     if stats.by_article:
         lines += ["", "### Token ledger", "", *usage_table(stats)]
-    if stats.failures:
-        lines += ["", "### Articles that failed", ""]
-        lines += [f"- {_text(f.source)}: {_text(f.message)}" for f in stats.failures]
-    if stats.warnings:
-        lines += ["", "### Warnings", ""]
-        lines += [f"- {_text(warning)}" for warning in stats.warnings]
-    if stats.notes:
-        lines += ["", "### Inputs", ""]
-        lines += [f"- {_text(note)}" for note in stats.notes]
-    if stats.seen_before:
-        lines += ["", "### Left out: briefed before (new only)", ""]
-        lines += [f"- {_text(label)}" for label in stats.seen_before]
+    failures = [f"{f.source}: {f.message}" for f in stats.failures]
+    lines += _list_section("Articles that failed", failures)
+    lines += _list_section("Warnings", stats.warnings)
+    lines += _list_section("Inputs", stats.notes)
+    lines += _list_section("Left out: briefed before (new only)", stats.seen_before)
     return lines
+
+
+def _list_section(title: str, items: list[str]) -> list[str]:
+    if not items:
+        return []
+    return ["", f"### {title}", "", *(f"- {_text(item)}" for item in items)]
