@@ -154,7 +154,7 @@ def brief(
     stats = briefing.stats
     for failure in stats.failures:
         typer.echo(f"warning: {failure.source}: {failure.message}", err=True)
-    if not briefing.sources:
+    if not briefing.sources and stats.seen_before:
         typer.echo(
             f"nothing new: all {len(stats.seen_before)} article(s) were briefed before; "
             "no briefing written",
