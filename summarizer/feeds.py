@@ -17,8 +17,6 @@ from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urljoin
 
-import feedparser  # type: ignore[import-untyped]  # ships no type information
-
 from summarizer.errors import InputError
 
 _SPAN = re.compile(r"^\s*(\d+)\s*([mhdw])\s*$", re.IGNORECASE)
@@ -77,6 +75,9 @@ def parse_feed(body: bytes, url: str) -> Feed:
     Raises:
         InputError: the document is not an RSS or Atom feed.
     """
+    # Imported on the first feed, like trafilatura for pages: most runs read no feed.
+    import feedparser  # type: ignore[import-untyped]  # ships no type information
+
     parsed = feedparser.parse(body, response_headers={"content-location": url})
     if not parsed.get("entries") and not parsed.get("version"):
         raise InputError(f"{url}: not an RSS or Atom feed")

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
-
-import trafilatura
-from trafilatura.settings import Document, set_date_params
 
 from summarizer.errors import InputError
 from summarizer.ingest import article_id, normalize_text
 from summarizer.models import Article
+
+if TYPE_CHECKING:
+    from trafilatura.settings import Document
 
 # Separators between a page title and the outlet's name: "Headline | Outlet".
 _TITLE_SEPARATORS = (" | ", " - ", " \u2013 ", " \u2014 ", " \u00b7 ", " :: ")
@@ -66,6 +67,11 @@ def article_from_html(
 
 
 def _extract(html: str | bytes, *, url: str | None) -> Document | None:
+    # Imported on the first page: trafilatura and lxml take 0.13 s to import, which a
+    # run over text files, or one answered from the cache, need not pay.
+    import trafilatura
+    from trafilatura.settings import Document, set_date_params
+
     # Precision over recall: an article sentence is rarely lost, while a kept menu or
     # comment would be briefed as news. Comments and tables are not the article.
     document = trafilatura.bare_extraction(
