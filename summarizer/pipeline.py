@@ -215,6 +215,9 @@ class _Run:
         self._total = total
         self._progress = progress
         self._slots = asyncio.Semaphore(_articles_in_progress(settings.concurrency))
+        # Set when the endpoint refused for good (bad key, unknown model): an article that
+        # gets its slot in the moment before the run is torn down must not ask again.
+        self._refused: ProviderError | None = None
 
     async def extract(
         self, llm: StructuredLLM, cache: ResponseCache | None, number: int, article: Article
@@ -222,18 +225,21 @@ class _Run:
         where = f"[{number}/{self._total}]"
         meter = UsageMeter(budget=self.budget)
         async with self._slots:
+            if self._refused is not None:
+                return self._not_started(article, meter, self._refused.one_line())
             if self.budget.exceeded is not None:
-                return self._not_started(article, meter)
+                return self._not_started(article, meter, self.budget.exceeded)
             self._progress(f"{where} extracting {_label(article)}")
             started = time.monotonic()
             try:
                 extraction = await extract_article(llm, article, meter=meter, cache=cache)
             except BudgetExceeded as error:
                 if meter.calls == 0 and meter.cache_hits == 0:
-                    return self._not_started(article, meter)
+                    return self._not_started(article, meter, error.message)
                 return self._failed(article, meter, f"stopped half-way: {error.message}", where)
             except ProviderError as error:
                 if error.status_code in _FATAL_STATUS:
+                    self._refused = error
                     raise
                 return self._failed(article, meter, error.one_line(), where)
         grounded = ground_extraction(extraction, article)
@@ -249,8 +255,8 @@ class _Run:
         failure = ArticleFailure(source=_label(article), message=message)
         return _Outcome("failed", meter.snapshot(), failure=failure)
 
-    def _not_started(self, article: Article, meter: UsageMeter) -> _Outcome:
-        message = f"not briefed: {self.budget.exceeded}"
+    def _not_started(self, article: Article, meter: UsageMeter, reason: str) -> _Outcome:
+        message = f"not briefed: {reason}"
         failure = ArticleFailure(source=_label(article), message=message)
         return _Outcome("not started", meter.snapshot(), failure=failure)
 

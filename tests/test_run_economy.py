@@ -131,6 +131,8 @@ def test_a_run_stopped_half_way_keeps_its_finished_articles(tmp_path: Path) -> N
     with pytest.raises(ProviderError):
         _run(broken, _cached(tmp_path), ARTICLES)
 
+    # Refused with a 401: nothing more is asked, not even by the article next in line.
+    assert broken.texts_asked() == ARTICLES[:3]
     endpoint = AnsweringEndpoint()
     briefing = _run(endpoint, _cached(tmp_path), ARTICLES)
 
