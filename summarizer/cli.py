@@ -16,7 +16,7 @@ import typer
 from summarizer.article_store import ArticleStore
 from summarizer.cache import CACHE_FILE_NAME, ResponseCache
 from summarizer.config import STRUCTURED_MODES, resolve_settings
-from summarizer.errors import SummarizerError, UserError
+from summarizer.errors import InputError, SummarizerError, UserError
 from summarizer.feeds import parse_since
 from summarizer.gather import Window
 from summarizer.pipeline import brief as run_brief
@@ -94,10 +94,8 @@ def brief(
         typer.Option(help="Feed entries published in the last span: 90m, 24h, 2d, 1w."),
     ] = None,
     on_date: Annotated[
-        dt.datetime | None,
-        typer.Option(
-            "--date", formats=["%Y-%m-%d"], help="Feed entries published on this day (UTC)."
-        ),
+        str | None,
+        typer.Option("--date", help="Feed entries published on this day (UTC): 2026-05-13."),
     ] = None,
     new_only: Annotated[
         bool, typer.Option("--new-only", help="Leave out articles briefed before.")
@@ -142,7 +140,7 @@ def brief(
     )
     window = Window(
         since=parse_since(since) if since is not None else None,
-        on_date=on_date.date() if on_date is not None else None,
+        on_date=_day(on_date) if on_date is not None else None,
     )
     briefing = run_brief(
         paths,
@@ -283,6 +281,13 @@ def _cache_path() -> Path:
     cache_dir = resolve_settings().cache_dir
     assert cache_dir is not None  # resolve_settings always names one unless told not to
     return cache_dir / CACHE_FILE_NAME
+
+
+def _day(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise InputError(f"--date {text!r}: not a day", hint="write it as 2026-05-13") from None
 
 
 def _when(timestamp: float) -> str:

@@ -149,7 +149,7 @@ class _Reader:
                 return await self._read_local(Path(source))
             return Gathered(articles=collect_articles([source]))
         except UserError as error:
-            return Gathered(failures=[ArticleFailure(source=label, message=error.one_line())])
+            return Gathered(failures=[_failure(label, error)])
 
     async def _read_local(self, path: Path) -> Gathered:
         if path.is_file() and path.suffix.lower() in FEED_SUFFIXES:
@@ -193,7 +193,7 @@ class _Reader:
             page = await self._fetch(entry.url)
             article = _article_from_page(page, fallback_name=entry.title or feed.title)
         except UserError as error:
-            return Gathered(failures=[ArticleFailure(source=entry.url, message=error.one_line())])
+            return Gathered(failures=[_failure(entry.url, error)])
         if article.published is None and entry.published is not None:
             # The page did not say when; the feed did.
             article = article.model_copy(update={"published": entry.published.date()})
@@ -204,6 +204,12 @@ class _Reader:
             self._owned = self._client = http_client(self.limits)
         async with self._fetches:
             return await fetch(self._client, url, self.limits)
+
+
+def _failure(source: str, error: UserError) -> ArticleFailure:
+    # Input errors name their source first; the failure records it once, apart.
+    message = error.one_line().removeprefix(f"{source}: ")
+    return ArticleFailure(source=source, message=message)
 
 
 def _article_from_page(page: Page, *, fallback_name: str) -> Article:
