@@ -64,11 +64,15 @@ _BOILERPLATE_PATTERNS = tuple(
         r"\b(?:newsletters?|alerts?|updates|e-?mails?|briefings?|digest|bulletins?"
         r"|notifications)\b.*$",
         r"^(?:sign up|subscribe)(?: now| today| here)?[.!]?$",
+        # Newsletter boxes: a "NEWSLETTER" heading, "Join the ... mailing list".
+        r"^(?:newsletters?|our newsletter|free newsletter)[.:!]?$",
+        r"^join (?:the|our) .{0,60}\b(?:mailing list|newsletter)[.!]?$",
         # Cookie notices that slip past the HTML extractor.
         r"^(?:we use|(?:this|our) (?:web)?site uses) cookies\b"
         r"(?=.*\b(?:agree|accept|consent|continu\w*|preferences|settings|experience)\b).*$",
     )
 )
+_SEPARATORS_ONLY = re.compile(r"^[|•·/\\_*~=-]+(?:\s+[|•·/\\_*~=-]+)*$")
 # Share bars and footers often join several items on one line.
 _ITEM_SEPARATOR = re.compile(r"\s+[|•·]\s+")
 # Boilerplate is short; a long line is always treated as prose.
@@ -85,14 +89,18 @@ def is_boilerplate_line(line: str) -> bool:
 
     Returns:
         True for lines such as "Advertisement", "Share this story", "No comments:",
-        "Posted by staff on Tuesday, March 3, 2026" or "© 2026 ... All rights reserved.";
+        "Posted by staff on Tuesday, March 3, 2026", "Join our mailing list |", a line of
+        separators only ("|"), or "© 2026 ... All rights reserved.";
         False for anything else, including news sentences that mention such words.
     """
     stripped = line.strip()
     if not stripped or len(stripped) > _MAX_BOILERPLATE_CHARS:
         return False
-    items = _ITEM_SEPARATOR.split(stripped)
-    return all(_is_boilerplate_item(item) for item in items)
+    # What is left of a share bar or a footer once its links are gone: "|", "• •".
+    if _SEPARATORS_ONLY.match(stripped):
+        return True
+    items = [item for item in _ITEM_SEPARATOR.split(stripped.strip("|•· ")) if item]
+    return bool(items) and all(_is_boilerplate_item(item) for item in items)
 
 
 def byline_date(line: str) -> str | None:

@@ -93,10 +93,19 @@ def article_from_text(
     text = normalize_text(body)
     if not text:
         raise InputError(f"{path or fallback_name}: the article is empty")
-    first_line = text.split("\n", 1)[0]
-    first_line_date = _parse_date(first_line)
+    lines = [line for line in text.split("\n") if line]
+    first_line_date = _parse_date(lines[0])
     dateline = first_line_date or _byline_dateline(body)
-    resolved_title = title or header.get("title") or _title_from(first_line, first_line_date)
+    title_line: str | None = lines[0]
+    if first_line_date is not None:
+        # Under a dateline ("Friday, October 18, 2024") a headline may follow: a line
+        # that does not end as a sentence does.
+        title_line = next(iter(lines[1:2]), None)
+        if title_line is not None and title_line.endswith("."):
+            title_line = None
+    resolved_title = (
+        title or header.get("title") or (_title_from(title_line) if title_line else None)
+    )
     return Article(
         id=article_id(text),
         title=resolved_title or fallback_name,
@@ -229,7 +238,7 @@ def _parse_date(value: str) -> dt.date | None:
     return None
 
 
-def _title_from(first_line: str, dateline: dt.date | None) -> str | None:
-    if dateline is not None or len(first_line) > _MAX_TITLE_CHARS:
+def _title_from(first_line: str) -> str | None:
+    if _parse_date(first_line) is not None or len(first_line) > _MAX_TITLE_CHARS:
         return None
     return first_line

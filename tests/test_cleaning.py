@@ -41,6 +41,14 @@ BODY = "Harwick Council closed the Saltmere Bridge on Sunday evening."
         "Sign up for Tidewater Times breaking news alerts.",
         "This site uses cookies. By continuing to browse you agree to our use of cookies.",
         "Share this story • Advertisement",
+        # A newsletter box reduced to text: heading, sign-up line, separators left over.
+        "NEWSLETTER",
+        "Join the Harwick Gazette mailing list |",
+        "Join our newsletter!",
+        "|",
+        "| |",
+        "- - -",
+        "| Share this story |",
     ],
 )
 def test_boilerplate_lines_are_recognized(line: str) -> None:
@@ -68,6 +76,10 @@ def test_boilerplate_lines_are_recognized(line: str) -> None:
         "Tuesday, March 3, 2026",
         # Items joined by a separator are dropped only when every item is boilerplate.
         "Share this story | The bridge will reopen in September.",
+        "The council said it would join the mailing list of the regional authorities.",
+        "Newsletter printing costs rose by a fifth, the publisher said.",
+        "Join the march on Friday, the union told its members.",
+        "3 - 2",
         "",
     ],
 )

@@ -181,6 +181,12 @@ def test_dateline_first_line_becomes_the_published_date(dateline):
     assert article.text.startswith(dateline)
 
 
+def test_a_headline_under_a_dateline_is_the_title():
+    article = article_from_text(f"Friday, October 18, 2024\nLibrary budget approved\n{BODY}")
+    assert article.title == "Library budget approved"
+    assert article.published == dt.date(2024, 10, 18)
+
+
 def test_header_date_wins_over_the_dateline():
     raw = "Date: 2024-10-19\n\nFriday, October 18, 2024\n" + BODY
     assert article_from_text(raw).published == dt.date(2024, 10, 19)
