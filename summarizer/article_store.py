@@ -14,7 +14,6 @@ in `problem` and the run goes on without it: every article then counts as unseen
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
@@ -25,7 +24,7 @@ from typing import Any
 import platformdirs
 
 from summarizer.models import Article, Briefing, Source
-from summarizer.sqlite_files import open_shared
+from summarizer.sqlite_files import SharedFile
 
 STORE_FILE_NAME = "articles.sqlite"
 # Stored as SQLite's user_version; a file with a higher one was written by a newer release.
@@ -95,13 +94,10 @@ class StoreSummary:
     last_briefed: dt.datetime | None
 
 
-class ArticleStore:
+class ArticleStore(SharedFile):
     """Briefed articles by content id in one SQLite file; safe across processes."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.problem: str | None = None
-        self._connection: sqlite3.Connection | None = None
+    kind = "article store"
 
     @classmethod
     def open(cls, directory: Path) -> ArticleStore:
@@ -244,46 +240,14 @@ class ArticleStore:
             return 0
         return removed
 
-    def close(self) -> None:
-        """Close the connection; the store can be used again, which reopens it."""
-        if self._connection is not None:
-            self._connection.close()
-            self._connection = None
-
-    def __enter__(self) -> ArticleStore:
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self.close()
-
-    def _connect(self) -> sqlite3.Connection | None:
-        if self._connection is not None or self.problem is not None:
-            return self._connection
-        try:
-            connection = open_shared(self.path)
-        except (OSError, sqlite3.Error) as error:
-            self._give_up(error)
-            return None
-        self._connection = connection
-        try:
-            version = connection.execute("PRAGMA user_version").fetchone()[0]
-            if version > STORE_FORMAT:
-                self._give_up(f"written by a newer summarizer, format {version}")
-                return None
-            connection.execute(_SCHEMA)
-            if version < STORE_FORMAT:
-                connection.execute(f"PRAGMA user_version = {STORE_FORMAT}")
-        except sqlite3.Error as error:
-            self._give_up(error)
-            return None
-        return connection
-
-    def _give_up(self, error: Exception | str) -> None:
-        self.problem = f"article store {self.path} unusable ({error}); running without it"
-        if self._connection is not None:
-            with contextlib.suppress(sqlite3.Error):
-                self._connection.close()
-            self._connection = None
+    def _prepare(self, connection: sqlite3.Connection) -> None:
+        version = connection.execute("PRAGMA user_version").fetchone()[0]
+        if version > STORE_FORMAT:
+            self._give_up(f"written by a newer summarizer, format {version}")
+            return
+        connection.execute(_SCHEMA)
+        if version < STORE_FORMAT:
+            connection.execute(f"PRAGMA user_version = {STORE_FORMAT}")
 
 
 def _batches(ids: Sequence[str]) -> Iterator[Sequence[str]]:

@@ -14,7 +14,6 @@ goes on without it: a cache must never be the reason a briefing fails.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import sqlite3
@@ -26,7 +25,7 @@ from typing import Any
 
 import platformdirs
 
-from summarizer.sqlite_files import open_shared
+from summarizer.sqlite_files import SharedFile
 
 # Bumped when the meaning of a stored answer changes, so old rows are never misread.
 CACHE_FORMAT = 1
@@ -94,13 +93,10 @@ class CacheSummary:
     newest: float | None
 
 
-class ResponseCache:
+class ResponseCache(SharedFile):
     """Answers by content address in one SQLite file; safe across processes."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.problem: str | None = None
-        self._connection: sqlite3.Connection | None = None
+    kind = "response cache"
 
     def get(self, key: str) -> CachedAnswer | None:
         """The stored answer for `key`, or None (also when the cache is unusable)."""
@@ -188,39 +184,8 @@ class ResponseCache:
         connection.execute("VACUUM")
         return removed
 
-    def close(self) -> None:
-        if self._connection is not None:
-            self._connection.close()
-            self._connection = None
-
-    def __enter__(self) -> ResponseCache:
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self.close()
-
-    def _connect(self) -> sqlite3.Connection | None:
-        if self._connection is not None or self.problem is not None:
-            return self._connection
-        try:
-            connection = open_shared(self.path)
-        except (OSError, sqlite3.Error) as error:
-            self._give_up(error)
-            return None
-        self._connection = connection
-        try:
-            connection.execute(_SCHEMA)
-        except sqlite3.Error as error:
-            self._give_up(error)
-            return None
-        return connection
-
-    def _give_up(self, error: Exception) -> None:
-        self.problem = f"response cache {self.path} unusable ({error}); running without it"
-        if self._connection is not None:
-            with contextlib.suppress(sqlite3.Error):
-                self._connection.close()
-            self._connection = None
+    def _prepare(self, connection: sqlite3.Connection) -> None:
+        connection.execute(_SCHEMA)
 
 
 def _digest(value: object) -> str:

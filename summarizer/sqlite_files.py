@@ -8,8 +8,10 @@ on disk when it returns, so a run killed half-way keeps what it finished.
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from pathlib import Path
+from typing import Self
 
 BUSY_TIMEOUT_SECONDS = 30.0
 
@@ -30,3 +32,51 @@ def open_shared(path: Path) -> sqlite3.Connection:
         connection.close()
         raise
     return connection
+
+
+class SharedFile:
+    """One SQLite file shared by runs, opened on first use.
+
+    A file that cannot be opened or prepared is never an error: `problem` says why, once,
+    and the run goes on without the file (every read finds nothing, writes are dropped).
+    Subclasses name what they are (`kind`) and create their tables in `_prepare`.
+    """
+
+    kind = "file"
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.problem: str | None = None
+        self._connection: sqlite3.Connection | None = None
+
+    def close(self) -> None:
+        """Close the connection; using the file again reopens it."""
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def _prepare(self, connection: sqlite3.Connection) -> None:
+        """Create or check the tables; raise `sqlite3.Error`, or call `_give_up`."""
+
+    def _connect(self) -> sqlite3.Connection | None:
+        if self._connection is not None or self.problem is not None:
+            return self._connection
+        try:
+            self._connection = open_shared(self.path)
+            self._prepare(self._connection)
+        except (OSError, sqlite3.Error) as error:
+            self._give_up(error)
+        return self._connection
+
+    def _give_up(self, error: Exception | str) -> None:
+        self.problem = f"{self.kind} {self.path} unusable ({error}); running without it"
+        if self._connection is not None:
+            with contextlib.suppress(sqlite3.Error):
+                self._connection.close()
+            self._connection = None
