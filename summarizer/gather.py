@@ -12,7 +12,6 @@ import asyncio
 import contextlib
 import datetime as dt
 import glob
-import sys
 from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +24,7 @@ from summarizer.errors import InputError, UserError
 from summarizer.feeds import EntrySelection, Feed, FeedEntry, parse_feed, select_entries
 from summarizer.fetch import FetchLimits, Page, fetch, http_client, is_feed
 from summarizer.html_extract import article_from_html
-from summarizer.ingest import article_from_text, collect_articles, read_path
+from summarizer.ingest import article_from_text, collect_articles, read_file_bytes
 from summarizer.models import Article, ArticleFailure
 
 ArticleSource = str | Path | Article
@@ -86,12 +85,7 @@ async def gather_articles(
         progress=on_progress or (lambda _line: None),
     )
     async with reader.open():
-        per_source = await all_in_order(reader.read(source) for source in sources)
-    gathered = Gathered()
-    for part in per_source:
-        gathered.articles += part.articles
-        gathered.failures += part.failures
-        gathered.notes += part.notes
+        gathered = _joined(await all_in_order(reader.read(source) for source in sources))
     kept = dedupe_articles(gathered.articles)
     folded = len(gathered.articles) - len(kept)
     if folded:
@@ -133,42 +127,27 @@ class _Reader:
                 await self._owned.aclose()
 
     async def read(self, source: ArticleSource) -> Gathered:
-        label = _label(source)
         try:
-            if isinstance(source, Article):
-                return Gathered(articles=[source])
-            if isinstance(source, Path):
-                return await self._read_local(source)
-            if source == "-":
-                return Gathered(articles=[_article_from_stdin()])
-            if _is_url(source):
+            if isinstance(source, str) and _is_url(source):
                 return await self._read_url(source)
-            if _is_glob(source):
+            if isinstance(source, str) and _is_glob(source):
                 return await self._read_glob(source)
-            if "\n" not in source and Path(source).is_file():
-                return await self._read_local(Path(source))
+            feed_file = _local_feed(source)
+            if feed_file is not None:
+                body = read_file_bytes(feed_file)
+                return await self._read_feed(
+                    parse_feed(body, feed_file.resolve().as_uri()), str(feed_file)
+                )
+            # Files, folders, stdin, Articles and article text, as ingest reads them.
             return Gathered(articles=collect_articles([source]))
         except UserError as error:
-            return Gathered(failures=[_failure(label, error)])
-
-    async def _read_local(self, path: Path) -> Gathered:
-        if path.is_file() and path.suffix.lower() in FEED_SUFFIXES:
-            try:
-                body = path.read_bytes()
-            except OSError as error:
-                raise InputError(f"{path}: cannot read ({error.strerror})") from None
-            return await self._read_feed(parse_feed(body, path.resolve().as_uri()), str(path))
-        return Gathered(articles=read_path(path))
+            return Gathered(failures=[_failure(source_label(source), error)])
 
     async def _read_glob(self, pattern: str) -> Gathered:
         matches = sorted(glob.glob(pattern, recursive=True))
         if not matches:
             raise InputError(f"{pattern}: no files match")
-        parts = [await self.read(Path(match)) for match in matches if not Path(match).is_dir()]
-        return Gathered(
-            articles=[a for part in parts for a in part.articles],
-            failures=[f for part in parts for f in part.failures],
-        )
+        return _joined([await self.read(Path(m)) for m in matches if not Path(m).is_dir()])
 
     async def _read_url(self, url: str) -> Gathered:
         page = await self._fetch(url)
@@ -180,13 +159,8 @@ class _Reader:
         chosen = select_entries(
             feed.entries, since=self.window.since, on_date=self.window.on_date, now=self.now
         )
-        notes = [_describe_feed(label, feed, chosen)]
         parts = await all_in_order(self._read_entry(feed, entry) for entry in chosen.entries)
-        return Gathered(
-            articles=[a for part in parts for a in part.articles],
-            failures=[f for part in parts for f in part.failures],
-            notes=notes,
-        )
+        return _joined([Gathered(notes=[_describe_feed(label, feed, chosen)]), *parts])
 
     async def _read_entry(self, feed: Feed, entry: FeedEntry) -> Gathered:
         try:
@@ -206,6 +180,21 @@ class _Reader:
             return await fetch(self._client, url, self.limits)
 
 
+def _joined(parts: list[Gathered]) -> Gathered:
+    return Gathered(
+        articles=[article for part in parts for article in part.articles],
+        failures=[failure for part in parts for failure in part.failures],
+        notes=[note for part in parts for note in part.notes],
+    )
+
+
+def _local_feed(source: ArticleSource) -> Path | None:
+    if isinstance(source, Article) or (isinstance(source, str) and "\n" in source):
+        return None
+    path = Path(source)
+    return path if path.suffix.lower() in FEED_SUFFIXES and path.is_file() else None
+
+
 def _failure(source: str, error: UserError) -> ArticleFailure:
     # Input errors name their source first; the failure records it once, apart.
     message = error.one_line().removeprefix(f"{source}: ")
@@ -217,14 +206,6 @@ def _article_from_page(page: Page, *, fallback_name: str) -> Article:
         text = page.body.decode(page.charset or "utf-8", errors="replace")
         return article_from_text(text, url=page.final_url, fallback_name=fallback_name)
     return article_from_html(page.body, url=page.final_url, fallback_name=fallback_name)
-
-
-def _article_from_stdin() -> Article:
-    raw = sys.stdin.read()
-    head = raw.lstrip()[:512].lower()
-    if head.startswith("<") and ("<html" in head or "<body" in head or "<!doctype" in head):
-        return article_from_html(raw, path="-", fallback_name="stdin")
-    return article_from_text(raw, path="-", fallback_name="stdin")
 
 
 def _describe_feed(label: str, feed: Feed, chosen: EntrySelection) -> str:
@@ -241,8 +222,8 @@ def _describe_feed(label: str, feed: Feed, chosen: EntrySelection) -> str:
 
 
 def _is_url(text: str) -> bool:
-    head = text.strip().split("\n", 1)[0]
-    return "://" in head and " " not in head.strip() and "\n" not in text.strip()
+    stripped = text.strip()
+    return "://" in stripped and " " not in stripped and "\n" not in stripped
 
 
 def _is_glob(text: str) -> bool:
@@ -253,7 +234,8 @@ def _is_glob(text: str) -> bool:
     )
 
 
-def _label(source: ArticleSource) -> str:
+def source_label(source: ArticleSource) -> str:
+    """How a source is named in progress lines and failures: its path, URL or title."""
     if isinstance(source, Article):
         return source.path or source.url or source.title
     text = str(source)

@@ -96,16 +96,7 @@ def article_from_text(
     lines = [line for line in text.split("\n") if line]
     first_line_date = _parse_date(lines[0])
     dateline = first_line_date or _byline_dateline(body)
-    title_line: str | None = lines[0]
-    if first_line_date is not None:
-        # Under a dateline ("Friday, October 18, 2024") a headline may follow: a line
-        # that does not end as a sentence does.
-        title_line = next(iter(lines[1:2]), None)
-        if title_line is not None and title_line.endswith("."):
-            title_line = None
-    resolved_title = (
-        title or header.get("title") or (_title_from(title_line) if title_line else None)
-    )
+    resolved_title = title or header.get("title") or _headline(lines, first_line_date)
     return Article(
         id=article_id(text),
         title=resolved_title or fallback_name,
@@ -139,8 +130,22 @@ def read_path(path: Path) -> list[Article]:
 
 
 def read_stdin(stream: TextIO | None = None) -> Article:
-    """Read one article from standard input."""
-    return article_from_text((stream or sys.stdin).read(), path="-", fallback_name="stdin")
+    """Read one article from standard input: an HTML document, or text."""
+    raw = (stream or sys.stdin).read()
+    head = raw.lstrip()[:512].lower()
+    if head.startswith("<") and ("<html" in head or "<body" in head or "<!doctype" in head):
+        from summarizer.html_extract import article_from_html  # see _read_html_file
+
+        return article_from_html(raw, path="-", fallback_name="stdin")
+    return article_from_text(raw, path="-", fallback_name="stdin")
+
+
+def read_file_bytes(path: Path) -> bytes:
+    """The bytes of a file, or a one-line InputError saying why they cannot be read."""
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        raise InputError(f"{path}: cannot read ({error.strerror})") from None
 
 
 def collect_articles(sources: Iterable[str | Path | Article]) -> list[Article]:
@@ -181,11 +186,9 @@ def _read_file(path: Path) -> Article:
     if path.suffix.lower() in HTML_SUFFIXES:
         return _read_html_file(path)
     try:
-        raw = path.read_text(encoding="utf-8")
+        raw = read_file_bytes(path).decode("utf-8")
     except UnicodeDecodeError:
         raise InputError(f"{path}: not UTF-8 text", hint="convert the file to UTF-8") from None
-    except OSError as error:
-        raise InputError(f"{path}: cannot read ({error.strerror})") from None
     return article_from_text(raw, path=str(path), fallback_name=path.name)
 
 
@@ -194,11 +197,7 @@ def _read_html_file(path: Path) -> Article:
     # and only HTML input needs trafilatura and lxml loaded.
     from summarizer.html_extract import article_from_html
 
-    try:
-        raw = path.read_bytes()
-    except OSError as error:
-        raise InputError(f"{path}: cannot read ({error.strerror})") from None
-    return article_from_html(raw, path=str(path), fallback_name=path.name)
+    return article_from_html(read_file_bytes(path), path=str(path), fallback_name=path.name)
 
 
 def _normalized_lines(raw: str) -> list[str]:
@@ -238,7 +237,15 @@ def _parse_date(value: str) -> dt.date | None:
     return None
 
 
-def _title_from(first_line: str) -> str | None:
-    if _parse_date(first_line) is not None or len(first_line) > _MAX_TITLE_CHARS:
+def _headline(lines: list[str], first_line_date: dt.date | None) -> str | None:
+    """The first line, or under a dateline ("Friday, October 18, 2024") the next one when
+    it does not end as a sentence does; never a date, never a paragraph."""
+    if first_line_date is None:
+        candidate = lines[0]
+    elif len(lines) > 1 and not lines[1].endswith("."):
+        candidate = lines[1]
+    else:
         return None
-    return first_line
+    if len(candidate) > _MAX_TITLE_CHARS or _parse_date(candidate) is not None:
+        return None
+    return candidate

@@ -23,7 +23,7 @@ from summarizer.config import Settings, resolve_settings
 from summarizer.errors import BudgetExceeded, ConfigError, InputError, ProviderError, RunError
 from summarizer.extract import extract_article
 from summarizer.fetch import FetchLimits
-from summarizer.gather import ArticleSource, Gathered, Window, gather_articles
+from summarizer.gather import ArticleSource, Gathered, Window, gather_articles, source_label
 from summarizer.ground import ground_extraction
 from summarizer.ledger import build_ledger
 from summarizer.llm import StructuredLLM
@@ -185,7 +185,7 @@ async def abrief(
             stopped_by_budget=run.budget.exceeded,
             by_article=[
                 ArticleUsage(
-                    source=_label(article),
+                    source=source_label(article),
                     outcome=outcome.outcome,
                     usage=outcome.usage,
                     cost_usd=estimate_cost(settings, outcome.usage),
@@ -238,7 +238,7 @@ class _Run:
                 return self._not_started(article, meter, self._refused.one_line())
             if self.budget.exceeded is not None:
                 return self._not_started(article, meter, self.budget.exceeded)
-            self._progress(f"{where} extracting {_label(article)}")
+            self._progress(f"{where} extracting {source_label(article)}")
             started = time.monotonic()
             try:
                 extraction = await extract_article(llm, article, meter=meter, cache=cache)
@@ -261,12 +261,12 @@ class _Run:
 
     def _failed(self, article: Article, meter: UsageMeter, message: str, where: str) -> _Outcome:
         self._progress(f"{where} failed: {message}")
-        failure = ArticleFailure(source=_label(article), message=message)
+        failure = ArticleFailure(source=source_label(article), message=message)
         return _Outcome("failed", meter.snapshot(), failure=failure)
 
     def _not_started(self, article: Article, meter: UsageMeter, reason: str) -> _Outcome:
         message = f"not briefed: {reason}"
-        failure = ArticleFailure(source=_label(article), message=message)
+        failure = ArticleFailure(source=source_label(article), message=message)
         return _Outcome("not started", meter.snapshot(), failure=failure)
 
 
@@ -301,7 +301,7 @@ def _unseen(
         if store.problem:
             progress(f"warning: {store.problem}")
     fresh = [article for article in articles if article.id not in seen]
-    seen_before = [_label(article) for article in articles if article.id in seen]
+    seen_before = [source_label(article) for article in articles if article.id in seen]
     if seen_before:
         progress(f"new only: {len(seen_before)} article(s) briefed before, left out")
     return fresh, seen_before
@@ -355,9 +355,5 @@ def _verified(extraction: ArticleExtraction) -> int:
     return sum(1 for item in items for evidence in item.evidence if evidence.status != "unverified")
 
 
-def _label(article: Article) -> str:
-    return article.path or article.url or article.title
-
-
 def _label_by_id(articles: Sequence[Article], article_id: str) -> str:
-    return next((_label(a) for a in articles if a.id == article_id), article_id)
+    return next((source_label(a) for a in articles if a.id == article_id), article_id)
