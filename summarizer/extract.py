@@ -13,13 +13,20 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from summarizer.cache import ResponseCache, cache_key
 from summarizer.chunking import Chunk, halve, split_into_chunks
 from summarizer.concurrency import all_in_order
 from summarizer.dates import date_named_in
-from summarizer.drafts import NO_EVENT, STANCES, response_model_for, schema_of, sentence_key
+from summarizer.drafts import (
+    NO_EVENT,
+    STANCES,
+    response_model_for,
+    schema_of,
+    sentence_key,
+    valid_entries,
+)
 from summarizer.llm import Deadline, StructuredLLM, Truncated, Unparseable
 from summarizer.models import (
     Article,
@@ -137,7 +144,7 @@ class _ChunkAsker:
                 return [_ChunkAnswer(chunk, sentences, {}, f"{cut_off} and cannot be split")]
             parts = await all_in_order(self.answers_for(half) for half in halves)
             return [answer for part in parts for answer in part]
-        drafts = _valid_entries(stored["entries"], response_model)
+        drafts = valid_entries(stored["entries"], response_model)
         warning: str | None = None
         if stored["outcome"] == _PARTIAL:
             warning = (
@@ -230,22 +237,6 @@ def _json_object(text: str | None) -> dict[str, Any]:
     except json.JSONDecodeError:
         return {}
     return data if isinstance(data, dict) else {}
-
-
-def _valid_entries(
-    entries: dict[str, Any], response_model: type[BaseModel]
-) -> dict[str, BaseModel]:
-    """Each sentence entry that is valid on its own; one bad entry does not lose the chunk."""
-    kept: dict[str, BaseModel] = {}
-    for key, field in response_model.model_fields.items():
-        entry_model = field.annotation
-        if not (isinstance(entry_model, type) and issubclass(entry_model, BaseModel)):
-            continue
-        try:
-            kept[key] = entry_model.model_validate(entries.get(key))
-        except ValidationError:
-            continue
-    return kept
 
 
 def _item_id(article: Article, kind: str, offset: int) -> str:

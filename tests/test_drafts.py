@@ -1,0 +1,117 @@
+"""The chunk answer models: one entry per sentence, each quote pinned to its sentence."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Literal, cast
+
+import pytest
+from pydantic import BaseModel, ValidationError, create_model
+from pydantic.json_schema import model_json_schema
+
+from summarizer.drafts import (
+    SentenceDraft,
+    _ChunkFacts,
+    _combined,
+    _Dated,
+    _Draft,
+    _Figure,
+    response_model_for,
+    schema_of,
+    valid_entries,
+)
+from summarizer.sentences import Sentence, split_sentences
+from tests.conftest import EXAMPLES
+
+PLAIN = "The river rose quickly. Officials urged calm."
+# A figure, a time, both, neither; quotes, an apostrophe, non-ASCII, a backslash.
+MIXED = (
+    'The minister said "it\'s über — done" on May 5, 2026. '
+    "About 1,500 troops left the base at 3pm on Tuesday. "
+    "Residents said 300 homes flooded. "
+    "A path with a back\\slash was closed."
+)
+
+
+def _pydantic_reference(sentences: list[Sentence]) -> type[BaseModel]:
+    """The chunk model written the plain pydantic way: a model per entry, a Literal quote."""
+    fields: dict[str, Any] = {}
+    for index, sentence in enumerate(sentences, start=1):
+        bases: tuple[type[_Draft], ...] = (SentenceDraft,)
+        if sentence.has_figure:
+            bases += (_Figure,)
+        if sentence.has_time:
+            bases += (_Dated,)
+        pinned = cast(Any, Literal).__getitem__(sentence.text)
+        entry = create_model(f"Sentence{index}", __base__=_combined(bases), quote=(pinned, ...))
+        fields[f"s{index}"] = (entry, ...)
+    return create_model("ChunkFacts", __base__=_ChunkFacts, **fields)
+
+
+def _chunks() -> list[list[Sentence]]:
+    texts = [path.read_text(encoding="utf-8") for path in sorted(EXAMPLES.iterdir())]
+    return [split_sentences(text) for text in [PLAIN, MIXED, *texts]]
+
+
+@pytest.mark.parametrize("sentences", _chunks(), ids=lambda s: f"{len(s)}-sentences")
+def test_the_schema_is_the_one_pydantic_writes_with_each_quote_a_literal(sentences):
+    expected = model_json_schema(_pydantic_reference(sentences))
+    actual = schema_of(response_model_for(sentences))
+    # Byte for byte, key order included: it is the request body and the cache key.
+    assert json.dumps(actual) == json.dumps(expected)
+
+
+def test_the_request_schema_is_the_shared_one():
+    model = response_model_for(split_sentences(MIXED))
+    assert model.model_json_schema() is schema_of(model)
+
+
+def _answer(sentences: list[Sentence], **quotes: str) -> dict[str, Any]:
+    answer: dict[str, Any] = {}
+    for index, sentence in enumerate(sentences, start=1):
+        key = f"s{index}"
+        entry: dict[str, Any] = {
+            "quote": quotes.get(key, sentence.text),
+            "claimant": "unattributed",
+            "subject": "s",
+            "predicate": "p",
+            "object": "o",
+            "stance": "asserted",
+        }
+        if sentence.has_figure:
+            entry["quantity"] = {"text": "1,500 troops", "unit": "troops", "counted": "troops"}
+        if sentence.has_time:
+            entry["event"] = "none"
+        answer[key] = entry
+    return answer
+
+
+def test_an_answer_quoting_every_sentence_validates():
+    sentences = split_sentences(MIXED)
+    model = response_model_for(sentences)
+    parsed = model.model_validate_json(json.dumps(_answer(sentences)), strict=True)
+    assert [getattr(parsed, f"s{i}").quote for i in (1, 2, 3, 4)] == [s.text for s in sentences]
+
+
+def test_a_quote_that_is_not_its_sentence_is_rejected_by_name():
+    sentences = split_sentences(PLAIN)
+    model = response_model_for(sentences)
+    with pytest.raises(ValidationError, match=r"s2\.quote should be exactly 'Officials urged"):
+        model.model_validate_json(json.dumps(_answer(sentences, s2="Officials urged")))
+
+
+def test_chunks_of_the_same_shape_keep_their_own_sentences():
+    first = response_model_for(split_sentences("The river rose. Officials urged calm."))
+    second = response_model_for(split_sentences("The pier closed. Boats stayed in port."))
+    answer = _answer(split_sentences("The river rose. Officials urged calm."))
+    first.model_validate(answer)
+    with pytest.raises(ValidationError):
+        second.model_validate(answer)
+    assert schema_of(first) != schema_of(second)
+
+
+def test_valid_entries_keeps_each_entry_that_quotes_its_sentence():
+    sentences = split_sentences(PLAIN)
+    answer = _answer(sentences, s1="The river rose slowly.")
+    kept = valid_entries(answer, response_model_for(sentences))
+    assert list(kept) == ["s2"]
