@@ -13,6 +13,10 @@ from typing import Annotated, NoReturn
 
 import typer
 
+# typer vendors click (from 0.29); its usage errors (bad or missing options, unknown
+# commands) are these. Pinned below 1.0 in pyproject.toml; tests/test_cli.py runs one.
+from typer._click.exceptions import UsageError
+
 from summarizer.article_store import ArticleStore
 from summarizer.cache import CACHE_FILE_NAME, ResponseCache
 from summarizer.config import STRUCTURED_MODES, resolve_settings
@@ -307,7 +311,13 @@ def main() -> None:
     # 3 s run at concurrency 16; docs/performance.md). A library leaves this to its caller.
     gc.freeze()
     try:
-        app()
+        # Not standalone: click would print its usage errors as a box; ours are one line.
+        code = app(standalone_mode=False)
+    except UsageError as error:
+        typer.echo(f"error: {_usage_error(error)}", err=True)
+        raise SystemExit(error.exit_code) from None
+    except typer.Abort:
+        raise SystemExit(130) from None
     except UserError as error:
         _fail(error, 2)
     except SummarizerError as error:
@@ -321,6 +331,16 @@ def main() -> None:
             err=True,
         )
         raise SystemExit(1) from None
+    # --help, typer.Exit and Ctrl-C come back as an exit code, a finished command as None.
+    if isinstance(code, int) and code != 0:
+        raise SystemExit(code)
+
+
+def _usage_error(error: UsageError) -> str:
+    message = " ".join(error.format_message().split())
+    if error.ctx is None:
+        return message
+    return f"{message} (see '{error.ctx.command_path} --help')"
 
 
 def _fail(error: SummarizerError, code: int) -> NoReturn:

@@ -66,6 +66,23 @@ def test_a_bad_setting_is_one_line_and_exit_2(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("arguments", "expected"),
+    [
+        (["brief", "x.txt", "--concurrency", "0"], "Invalid value for '--concurrency'"),
+        (["brief", "x.txt", "--concurency", "3"], "No such option: --concurency"),
+        (["brief"], "Missing argument"),
+        (["briefing"], "No such command 'briefing'"),
+    ],
+)
+def test_a_usage_error_is_one_line_and_exit_2(arguments: list[str], expected: str) -> None:
+    result = _run(*arguments)
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0, result.stderr
+    assert result.stderr.startswith(f"error: {expected}")
+    assert "--help')" in result.stderr
+
+
 def test_an_unreachable_endpoint_fails_the_article_not_the_process(tmp_path: Path) -> None:
     article = tmp_path / "a.txt"
     article.write_text("The mayor said the river rose on Monday.\n", encoding="utf-8")
