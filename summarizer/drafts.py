@@ -211,15 +211,15 @@ def _chunk_schema(response_model: type[_ChunkFacts]) -> dict[str, Any]:
     """The schema pydantic writes for the chunk's model, put together from its entries'.
 
     Each quote is a constant, as pydantic writes a Literal (a grammar constant for
-    llama.cpp). pydantic's own generator took 2 ms for a three-sentence chunk and 20 ms for
-    a chunk of twenty; the entries' schemas are built once. tests/test_drafts.py holds the
-    result to pydantic's.
+    llama.cpp). pydantic's own generator took 1.8 ms for a three-sentence chunk, more than
+    sending its request; the entries' schemas are built once. tests/test_drafts.py holds
+    the result to pydantic's, byte for byte.
     """
     definitions: dict[str, Any] = {}
     properties: dict[str, Any] = {}
     for index, (key, field) in enumerate(response_model.model_fields.items()):
         entry_model = cast(type[BaseModel], field.annotation)
-        entry = dict(schema_of(entry_model))
+        entry = dict(_entry_schema(entry_model))
         definitions.update(entry.pop("$defs", {}))
         if index < len(response_model.pinned):
             quote = {"const": response_model.pinned[index], **entry["properties"]["quote"]}
@@ -233,3 +233,9 @@ def _chunk_schema(response_model: type[_ChunkFacts]) -> dict[str, Any]:
         "title": response_model.__name__,
         "type": "object",
     }
+
+
+@cache
+def _entry_schema(entry_model: type[BaseModel]) -> dict[str, Any]:
+    # Entry models are few (one per position and kind of sentence), so all are kept.
+    return model_json_schema(entry_model)
