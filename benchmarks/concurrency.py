@@ -381,8 +381,8 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     count = options.articles
     *articles, warm_up = synthetic_articles(3 * count + options.baseline_articles + 1)
-    timed, other, profiled = articles[:count], articles[count : 2 * count], articles[2 * count :]
-    baseline, profiled = profiled[count:], profiled[:count]
+    timed, other, profiled = (articles[k * count : (k + 1) * count] for k in range(3))
+    baseline = articles[3 * count :]
     profile_path = options.results_dir / "concurrency.prof"
     stages: list[Stage] = []
     with stub_process(latency=options.latency) as base_url:
