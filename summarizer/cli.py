@@ -14,8 +14,11 @@ from typing import Annotated, NoReturn
 import typer
 
 # typer vendors click (from 0.29); its usage errors (bad or missing options, unknown
-# commands) are these. Pinned below 1.0 in pyproject.toml; tests/test_cli.py runs one.
-from typer._click.exceptions import UsageError
+# commands) are these. Pinned below 1.0 in pyproject.toml; tests/test_cli.py runs them.
+try:
+    from typer._click.exceptions import UsageError
+except ImportError:  # a typer that uses click itself again
+    from click.exceptions import UsageError  # type: ignore[assignment]
 
 from summarizer.article_store import ArticleStore
 from summarizer.cache import CACHE_FILE_NAME, ResponseCache
