@@ -119,9 +119,7 @@ class ArticleStore(SharedFile):
             ids: article content ids (`Article.id`, `Source.article_id`).
         """
         wanted = sorted(set(ids))
-        if not wanted or not self.path.exists():
-            return set()
-        connection = self._connect()
+        connection = self._existing() if wanted else None
         if connection is None:
             return set()
         seen: set[str] = set()
@@ -139,9 +137,7 @@ class ArticleStore(SharedFile):
 
     def get(self, article_id: str) -> StoredArticle | None:
         """What the store remembers of one article, or None."""
-        if not self.path.exists():
-            return None
-        connection = self._connect()
+        connection = self._existing()
         if connection is None:
             return None
         try:
@@ -203,9 +199,7 @@ class ArticleStore(SharedFile):
     def summary(self) -> StoreSummary:
         """Counts for a `show` command; an absent file is an empty store."""
         empty = StoreSummary(self.path, 0, 0, {}, None, None)
-        if not self.path.exists():
-            return empty
-        connection = self._connect()
+        connection = self._existing()
         if connection is None:
             return empty
         try:
@@ -219,7 +213,7 @@ class ArticleStore(SharedFile):
         return StoreSummary(
             path=self.path,
             articles=sum(row[1] for row in rows),
-            size_bytes=_size_with_journal(self.path),
+            size_bytes=self.size_on_disk(),
             by_outlet={row[0]: row[1] for row in rows},
             first_briefed=min((_parse_stamp(row[2]) for row in rows), default=None),
             last_briefed=max((_parse_stamp(row[3]) for row in rows), default=None),
@@ -227,9 +221,7 @@ class ArticleStore(SharedFile):
 
     def clear(self) -> int:
         """Forget every article; return how many there were."""
-        if not self.path.exists():
-            return 0
-        connection = self._connect()
+        connection = self._existing()
         if connection is None:
             return 0
         try:
@@ -277,8 +269,3 @@ def _stored_article(row: tuple[Any, ...]) -> StoredArticle:
         last_briefed=_parse_stamp(last),
         times_briefed=times,
     )
-
-
-def _size_with_journal(path: Path) -> int:
-    files = [path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")]
-    return sum(f.stat().st_size for f in files if f.exists())

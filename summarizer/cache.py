@@ -153,9 +153,7 @@ class ResponseCache(SharedFile):
     def summary(self) -> CacheSummary:
         """Counts for `summarizer cache show`; an absent file is an empty cache."""
         empty = CacheSummary(self.path, 0, 0, {}, 0, None, None)
-        if not self.path.exists():
-            return empty
-        connection = self._connect()
+        connection = self._existing()
         if connection is None:
             return empty
         rows = connection.execute(
@@ -165,7 +163,7 @@ class ResponseCache(SharedFile):
         return CacheSummary(
             path=self.path,
             answers=sum(row[1] for row in rows),
-            size_bytes=_size_with_journal(self.path),
+            size_bytes=self.size_on_disk(),
             by_model={row[0]: row[1] for row in rows},
             saved_tokens=sum(row[2] or 0 for row in rows),
             oldest=min((row[3] for row in rows), default=None),
@@ -174,9 +172,7 @@ class ResponseCache(SharedFile):
 
     def clear(self) -> int:
         """Delete every stored answer; return how many there were."""
-        if not self.path.exists():
-            return 0
-        connection = self._connect()
+        connection = self._existing()
         if connection is None:
             return 0
         with connection:
@@ -191,8 +187,3 @@ class ResponseCache(SharedFile):
 def _digest(value: object) -> str:
     text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def _size_with_journal(path: Path) -> int:
-    files = [path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")]
-    return sum(f.stat().st_size for f in files if f.exists())

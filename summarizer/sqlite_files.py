@@ -64,6 +64,19 @@ class SharedFile:
     def _prepare(self, connection: sqlite3.Connection) -> None:
         """Create or check the tables; raise `sqlite3.Error`, or call `_give_up`."""
 
+    def size_on_disk(self) -> int:
+        """Bytes of the file, its write-ahead log and shared-memory index included."""
+        path = self.path
+        files = [path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")]
+        return sum(f.stat().st_size for f in files if f.exists())
+
+    def _existing(self) -> sqlite3.Connection | None:
+        """The connection for reading or clearing: None if the file is absent (a read does
+        not create it) or unusable."""
+        if not self.path.exists():
+            return None
+        return self._connect()
+
     def _connect(self) -> sqlite3.Connection | None:
         if self._connection is not None or self.problem is not None:
             return self._connection
