@@ -21,30 +21,42 @@ of its pairs are found, only on finding enough of them, so the work goes into ch
   at 70 the groups equal the all-pairs ones on the seeded piles of
   tests/test_merge_scaling.py and benchmarks/merge_scaling.py.
 
-Scores are computed in C, and each only where it can still matter: as neither score
-exceeds 100, the mean reaches the threshold only if token_sort_ratio reaches
-`2 * threshold - 100`; without a shared or repeated word token_set_ratio compares the very
-strings token_sort_ratio does, so such a pair needs token_sort_ratio itself to reach the
-threshold; and pairs already joined are not scored. The final test of a pair is always
-`similarity(...) >= threshold`, exactly as an all-pairs comparison would make it.
+Pairs are scored in bulk, in C and on every core (rapidfuzz's `cdist`), a block of rows
+against their shared choices at a time, keeping only token_sort_ratio at or above
+`2 * threshold - 100`: as neither score exceeds 100, the mean cannot reach the threshold
+below it. Only the pairs kept, not yet joined, go on to token_set_ratio, and the final
+test of a pair is always `similarity(...) >= threshold`, exactly as an all-pairs
+comparison would make it.
 """
 
 from __future__ import annotations
 
+import zlib
 from bisect import bisect_right
 from collections.abc import Hashable, Iterable, Iterator, Sequence
 
+import numpy as np
 from rapidfuzz import fuzz, process
 
 ALL_PAIRS_UP_TO = 2000
 # Past this size a medoid is chosen by similarity to an evenly spaced sample of members.
 MEDOID_ALL_PAIRS_UP_TO = 200
 _PREFIX = 4
-# Scores from C may differ from `similarity`'s own calls in the last bit.
-_SLACK = 1e-6
+# Bulk scores are float32 (off by under 1e-5 at 100), so they only rule pairs out below this.
+_SLACK = 1e-3
+# Cells of one bulk scoring call: bounds its score matrix (float32) at 16 MB.
+_CELLS_PER_CALL = 4_000_000
+# A bulk call may score at most 1/8 of its cells outside its rows' own pairs.
+_WASTE_UP_TO = 8
+# 64-bit words of a text's word mask.
+_MASK_WORDS = 4
+# Threads cost about 0.2 ms to start: smaller calls run on one core.
+_THREADED_FROM_CELLS = 200_000
 
-# A text, the texts to score it against, and where in them its own pairs start.
-_Row = tuple[int, "_Choices", int]
+# A text and where in its block's choices its own pairs start.
+_Row = tuple[int, int]
+# Texts to score against, and the rows that score against them, starts never decreasing.
+_Block = tuple[list[int], list[_Row]]
 
 
 def similarity(a: str, b: str) -> float:
@@ -66,7 +78,7 @@ def similar_groups(
 
     Ordered as an all-pairs union-find gives them: by first member, members ascending.
     """
-    joined = _UnionFind(len(texts))
+    joined = _Components(len(texts))
     groups: dict[tuple[Hashable, str | None], dict[str, int]] = {}
     for index, text in enumerate(texts):
         if not text:
@@ -77,9 +89,9 @@ def similar_groups(
         else:
             group[text] = index
     scorer = _Scorer(texts, [i for group in groups.values() for i in group.values()], threshold)
-    pairing = _Pairing(scorer, overlap)
-    for row in _meetings(pairing, {key: list(group.values()) for key, group in groups.items()}):
-        scorer.join_similar(row, joined)
+    pairing = _Pairing(texts, overlap)
+    for block in _meetings(pairing, {key: list(group.values()) for key, group in groups.items()}):
+        scorer.join_similar(block, joined)
     return joined.components()
 
 
@@ -112,7 +124,7 @@ def medoid(texts: Sequence[str]) -> int:
 
 def _meetings(
     pairing: _Pairing, groups: dict[tuple[Hashable, str | None], list[int]]
-) -> Iterator[_Row]:
+) -> Iterator[_Block]:
     """Each group meets itself, then the groups whose dates lie within its own date.
 
     Same-date pairs go first: they merge most, and joined pairs need no score later.
@@ -134,173 +146,197 @@ def _meetings(
             yield from pairing.between(inner, members)
 
 
-class _UnionFind:
-    def __init__(self, count: int) -> None:
-        self._parent = list(range(count))
+class _Components:
+    """Texts joined into components, each text labelled with its component (in a list for
+    single lookups, in an array to check whole arrays of pairs at once); a join relabels
+    the smaller side."""
 
-    def root(self, i: int) -> int:
-        parent = self._parent
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
+    def __init__(self, count: int) -> None:
+        self.labels = np.arange(count, dtype=np.int64)
+        self._labels = list(range(count))
+        self._members: dict[int, list[int]] = {}
+
+    def same(self, first: int, second: int) -> bool:
+        return self._labels[first] == self._labels[second]
 
     def join(self, first: int, second: int) -> None:
-        self._parent[self.root(second)] = self.root(first)
+        kept, moved = self._labels[first], self._labels[second]
+        if kept == moved:
+            return
+        kept_members = self._members.pop(kept, [kept])
+        moved_members = self._members.pop(moved, [moved])
+        if len(kept_members) < len(moved_members):
+            kept, kept_members, moved_members = moved, moved_members, kept_members
+        self.labels[moved_members] = kept
+        for member in moved_members:
+            self._labels[member] = kept
+        kept_members += moved_members
+        self._members[kept] = kept_members
 
     def components(self) -> list[list[int]]:
+        """By first member, members ascending."""
         components: dict[int, list[int]] = {}
-        for i in range(len(self._parent)):
-            components.setdefault(self.root(i), []).append(i)
+        for i, label in enumerate(self._labels):
+            components.setdefault(label, []).append(i)
         return list(components.values())
 
 
-class _Choices:
-    """Texts some queries are scored against; with `by_word`, which of them hold each word."""
-
-    def __init__(self, indices: list[int], scorer: _Scorer, *, by_word: bool) -> None:
-        self.indices = indices
-        self.sorted_words = [scorer.sorted_words[i] for i in indices]
-        self.by_word: dict[str, list[int]] | None = None
-        self.repeating: list[int] = []
-        if by_word:
-            self.by_word = {}
-            for position, index in enumerate(indices):
-                for word in scorer.word_sets[index]:
-                    self.by_word.setdefault(word, []).append(position)
-                if index in scorer.repeating:
-                    self.repeating.append(position)
-
-    def after(self, start: int) -> list[str]:
-        """The sorted words of the choices from `start` on."""
-        return self.sorted_words[start:] if start else self.sorted_words
-
-
 class _Scorer:
-    """Joins a row's text with the texts it is similar to, scoring only what can matter."""
+    """Joins rows' texts with the choices they are similar to, scoring in bulk what can matter."""
 
     def __init__(self, texts: Sequence[str], indices: Iterable[int], threshold: float) -> None:
         self._texts = texts
         self._threshold = threshold
         # Necessary for the mean to reach the threshold, as neither score exceeds 100.
         self._floor = 2 * threshold - 100 - 1
-        words = {i: texts[i].split() for i in indices}
-        self.sorted_words = {i: " ".join(sorted(w)) for i, w in words.items()}
-        self.word_sets = {i: frozenset(w) for i, w in words.items()}
-        self.repeating = {i for i, w in words.items() if len(self.word_sets[i]) < len(w)}
+        self._sorted_words: dict[int, str] = {}
+        # Texts sharing a word have masks sharing a bit (the converse need not hold).
+        self._masks = np.zeros((len(texts), _MASK_WORDS), dtype=np.uint64)
+        self._repeats = np.zeros(len(texts), dtype=bool)
+        for index in indices:
+            words = texts[index].split()
+            self._sorted_words[index] = " ".join(sorted(words))
+            self._masks[index] = _mask(words)
+            self._repeats[index] = len(set(words)) < len(words)
 
-    def join_similar(self, row: _Row, joined: _UnionFind) -> None:
-        query, choices, start = row
+    def join_similar(self, block: _Block, joined: _Components) -> None:
+        choices, rows = block
+        sorted_words = self._sorted_words
+        words = [sorted_words[index] for index in choices]
+        choice_array = np.array(choices, dtype=np.int64)
+        for chunk in _chunks(rows, len(choices)):
+            first = chunk[0][1]
+            queries, starts = np.array(chunk, dtype=np.int64).T
+            cells = len(chunk) * (len(choices) - first)
+            sort_scores = process.cdist(
+                [sorted_words[query] for query, _ in chunk],
+                words[first:] if first else words,
+                scorer=fuzz.ratio,
+                processor=None,
+                score_cutoff=self._floor,
+                dtype=np.float32,
+                workers=-1 if cells >= _THREADED_FROM_CELLS else 1,
+            )
+            at_rows, at_columns = np.nonzero(sort_scores)
+            found_queries, found = queries[at_rows], choice_array[at_columns + first]
+            found_scores = sort_scores[at_rows, at_columns]
+            wanted = (
+                # A row's pairs start at its own start; pairs already joined need no score.
+                (at_columns + first >= starts[at_rows])
+                & (joined.labels[found_queries] != joined.labels[found])
+                # Without a shared or repeated word, token_set_ratio compares the very
+                # strings token_sort_ratio does: such a pair needs the threshold itself.
+                & (
+                    (found_scores >= self._threshold - _SLACK)
+                    | (self._masks[found_queries] & self._masks[found]).any(axis=1)
+                    | self._repeats[found_queries]
+                    | self._repeats[found]
+                )
+            )
+            found_queries = found_queries[wanted]
+            # np.nonzero goes row by row: each row's pairs are one run.
+            begins = np.flatnonzero(np.diff(found_queries, prepend=-1))
+            self._join_rows(
+                found_queries[begins].tolist(),
+                [*begins.tolist(), len(found_queries)],
+                found[wanted].tolist(),
+                found_scores[wanted].tolist(),
+                joined,
+            )
+
+    def _join_rows(
+        self,
+        queries: list[int],
+        bounds: list[int],
+        others: list[int],
+        sort_scores: list[float],
+        joined: _Components,
+    ) -> None:
+        """Scores token_set_ratio a row at a time (the row of `queries[k]` has the pairs
+        from `bounds[k]` to `bounds[k + 1]`) and joins the pairs whose mean reaches the
+        threshold."""
         texts, threshold = self._texts, self._threshold
-        query_root = joined.root(query)
-        unjoined = [
-            (other, sort_score)
-            for other, sort_score in self._sort_survivors(query, choices, start)
-            if joined.root(other) != query_root
-        ]
-        if not unjoined:
-            return
-        set_scores = process.extract(
-            texts[query],
-            [texts[other] for other, _ in unjoined],
-            scorer=fuzz.token_set_ratio,
-            processor=None,
-            score_cutoff=self._floor,
-            limit=None,
-        )
-        for _, set_score, position in set_scores:
-            other, sort_score = unjoined[position]
-            if (set_score + sort_score) / 2 < threshold - _SLACK:
-                continue
-            first, second = min(query, other), max(query, other)
-            if joined.root(first) == joined.root(second):
-                continue
-            if similarity(texts[first], texts[second]) >= threshold:
-                joined.join(first, second)
+        for query, begin, end in zip(queries, bounds[:-1], bounds[1:], strict=True):
+            set_scores = process.extract(
+                texts[query],
+                [texts[other] for other in others[begin:end]],
+                scorer=fuzz.token_set_ratio,
+                processor=None,
+                score_cutoff=self._floor,
+                limit=None,
+            )
+            for _, set_score, position in set_scores:
+                if (set_score + sort_scores[begin + position]) / 2 < threshold - _SLACK:
+                    continue
+                other = others[begin + position]
+                first, second = min(query, other), max(query, other)
+                if not joined.same(first, second) and (
+                    similarity(texts[first], texts[second]) >= threshold
+                ):
+                    joined.join(first, second)
 
-    def _sort_survivors(self, query: int, choices: _Choices, start: int) -> list[tuple[int, float]]:
-        """Choices whose token_sort_ratio with the query lets the mean reach the threshold.
 
-        Without a shared or repeated word, token_set_ratio compares the very strings
-        token_sort_ratio does, so such a pair needs the threshold itself; others the floor.
-        """
-        near, query_words = self._threshold - _SLACK, self.word_sets[query]
-        indices, repeating, word_sets = choices.indices, self.repeating, self.word_sets
-        query_repeats = query in repeating
-        if choices.by_word is None or query_repeats:
-            scored = self._sort_scores(query, choices.after(start), self._floor)
-            candidates = [(indices[start + column], score) for _, score, column in scored]
-            return [
-                (other, score)
-                for other, score in candidates
-                if score >= near
-                or query_repeats
-                or other in repeating
-                or not query_words.isdisjoint(word_sets[other])
-            ]
-        survivors = [
-            (indices[start + column], score)
-            for _, score, column in self._sort_scores(query, choices.after(start), near)
-        ]
-        # The rest must share a word (or repeat one) and pass the floor only.
-        sharing = sorted(
-            {p for word in query_words for p in choices.by_word.get(word, ()) if p >= start}
-            | {p for p in choices.repeating if p >= start}
-        )
-        scored = self._sort_scores(query, [choices.sorted_words[p] for p in sharing], self._floor)
-        survivors += [
-            (indices[sharing[column]], score) for _, score, column in scored if score < near
-        ]
-        return survivors
+def _mask(words: list[str]) -> list[int]:
+    bits = [0] * _MASK_WORDS
+    for word in words:
+        bit = zlib.crc32(word.encode()) % (64 * _MASK_WORDS)
+        bits[bit // 64] |= 1 << (bit % 64)
+    return bits
 
-    def _sort_scores(
-        self, query: int, sorted_choices: list[str], cutoff: float
-    ) -> list[tuple[str, float, int]]:
-        return process.extract(
-            self.sorted_words[query],
-            sorted_choices,
-            scorer=fuzz.ratio,
-            processor=None,
-            score_cutoff=cutoff,
-            limit=None,
-        )
+
+def _chunks(rows: list[_Row], choices: int) -> Iterator[list[_Row]]:
+    """Consecutive rows scored in one bulk call, from the first row's start on: as many as
+    fit its cells, while the cells before a row's own start stay a small share."""
+    begin = 0
+    while begin < len(rows):
+        first = rows[begin][1]
+        width = choices - first
+        end = min(len(rows), begin + max(1, _CELLS_PER_CALL // width))
+        stop = bisect_right(rows, first + width // _WASTE_UP_TO, begin, end, key=_start)
+        yield rows[begin : max(stop, begin + 1)]
+        begin = max(stop, begin + 1)
+
+
+def _start(row: _Row) -> int:
+    return row[1]
 
 
 class _Pairing:
-    """Rows that cover the pairs of a meeting worth scoring: every pair of a small one,
+    """Blocks that cover the pairs of a meeting worth scoring: every pair of a small one,
     the pairs sharing a looked-up word in a large one."""
 
-    def __init__(self, scorer: _Scorer, overlap: float) -> None:
-        self._scorer = scorer
+    def __init__(self, texts: Sequence[str], overlap: float) -> None:
+        self._texts = texts
         self._overlap = overlap
         self._prefixes: dict[int, dict[str, int]] = {}
         self._hefts: dict[int, tuple[int, int]] = {}
 
-    def within(self, members: list[int]) -> Iterator[_Row]:
+    def within(self, members: list[int]) -> Iterator[_Block]:
         if len(members) <= ALL_PAIRS_UP_TO:
-            yield from self._rows(members, members, later_only=True)
+            # Each pair once, from its earlier end.
+            yield members, [(query, row + 1) for row, query in enumerate(members[:-1])]
         else:
             yield from self._lighter_to_heavier(members, members)
 
-    def between(self, left: list[int], right: list[int]) -> Iterator[_Row]:
+    def between(self, left: list[int], right: list[int]) -> Iterator[_Block]:
         if len(left) * len(right) <= ALL_PAIRS_UP_TO * (ALL_PAIRS_UP_TO - 1) // 2:
-            yield from self._rows(left, right)
+            yield right, [(query, 0) for query in left]
         else:
             yield from self._lighter_to_heavier(left, right)
             yield from self._lighter_to_heavier(right, left)
 
-    def _lighter_to_heavier(self, looking: list[int], held: list[int]) -> Iterator[_Row]:
+    def _lighter_to_heavier(self, looking: list[int], held: list[int]) -> Iterator[_Block]:
         """Each text of `looking` against the heavier texts of `held` holding a word it
         looks up: a pair is found from its lighter end, whose share of shared words is
         the larger one."""
         for lookers, holders in self._looked_up(looking, held):
             holders.sort(key=self._heft)
             hefts = [self._heft(index) for index in holders]
-            choices = _Choices(holders, self._scorer, by_word=False)
-            for query in lookers:
-                start = bisect_right(hefts, self._heft(query))
-                if start < len(holders):
-                    yield query, choices, start
+            lookers.sort(key=self._heft)
+            rows = [(query, bisect_right(hefts, self._heft(query))) for query in lookers]
+            rows = [(query, start) for query, start in rows if start < len(holders)]
+            if rows:
+                yield holders, rows
 
     def _looked_up(
         self, looking: list[int], held: list[int]
@@ -330,16 +366,6 @@ class _Pairing:
         for prefix, indices in lookers.items():
             yield indices, holders[prefix]
 
-    def _rows(
-        self, queries: list[int], choices: list[int], *, later_only: bool = False
-    ) -> Iterator[_Row]:
-        """Every query against every choice (after itself, with `later_only`)."""
-        # All queries share these choices, so indexing their words pays.
-        shared = _Choices(choices, self._scorer, by_word=True)
-        for row, query in enumerate(queries):
-            # With later_only, queries == choices: each pair once, from its earlier end.
-            yield query, shared, row + 1 if later_only else 0
-
     def _heft(self, index: int) -> tuple[int, int]:
         """Characters of the text's distinct words, then its index to break ties."""
         if index not in self._hefts:
@@ -350,7 +376,7 @@ class _Pairing:
         """The text's word prefixes, each weighing its words' characters (and spaces)."""
         if index not in self._prefixes:
             weights: dict[str, int] = {}
-            for word in self._scorer.word_sets[index]:
+            for word in set(self._texts[index].split()):
                 weights[word[:_PREFIX]] = weights.get(word[:_PREFIX], 0) + len(word) + 1
             self._prefixes[index] = weights
         return self._prefixes[index]
