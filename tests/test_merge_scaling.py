@@ -8,6 +8,7 @@ indexed path runs on piles small enough to check against every pair in a test.
 from __future__ import annotations
 
 import datetime as dt
+import random
 import re
 from collections.abc import Sequence
 from itertools import pairwise
@@ -150,6 +151,58 @@ def test_indexed_event_groups_equal_all_pairs(seed: int, monkeypatch: pytest.Mon
     groups = similar_groups(texts, blocks, EVENT_SIMILARITY, overlap=EVENT_OVERLAP, dates=dates)
 
     assert groups == _all_pairs(texts, blocks, dates, EVENT_SIMILARITY)
+
+
+@pytest.mark.parametrize("threshold", [CLAIM_SIMILARITY, EVENT_SIMILARITY])
+def test_bulk_scoring_in_any_chunking_equals_all_pairs(
+    threshold: float, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Chunks of a few cells each, on threads: every chunk boundary and the threaded path.
+    monkeypatch.setattr(near_duplicates, "_CELLS_PER_CALL", 37)
+    monkeypatch.setattr(near_duplicates, "_THREADED_FROM_CELLS", 0)
+    retold = _retold(random.Random(7), 300)
+    # Close without a shared word: inflected (84), and with a repeated word (75).
+    unshared = ["protesters gathered", "protester gathering", "grain grain", "grains"]
+    texts = retold + unshared
+    blocks = [position % 2 for position in range(len(retold))] + [2] * len(unshared)
+    dates = [None, "2026-03", "2026-03-02", "2026-03-05"] * (len(retold) // 4)
+    dates += [None] * len(unshared)
+
+    groups = similar_groups(texts, blocks, threshold, overlap=EVENT_OVERLAP, dates=dates)
+
+    assert groups == _all_pairs(texts, blocks, dates, threshold)
+    assert sum(len(group) > 1 for group in groups) > 10
+
+
+def _retold(rng: random.Random, count: int) -> list[str]:
+    """Short facts told again with a word dropped, added, repeated, inflected or moved:
+    pairs that share words, repeat one, or share none and still score close."""
+    words = (
+        "acid leaked river plant workers killed monday police bridge closed northern fire army "
+        "port dam mine school market grain fuel homes troops sent protesters gathered square "
+        "rescue crews flooded valley"
+    ).split()
+    facts = [rng.sample(words, rng.randrange(2, 6)) for _ in range(60)]
+    texts = []
+    for _ in range(count):
+        text = list(rng.choice(facts))
+        change, position = rng.randrange(6), rng.randrange(len(text))
+        if change == 0 and len(text) > 1:
+            text.pop(position)
+        elif change == 1:
+            text.insert(position, rng.choice(words))
+        elif change == 2:
+            text.append(text[position])
+        elif change == 3:
+            text[position] = (
+                text[position].removesuffix("s")
+                if text[position].endswith("s")
+                else text[position] + "s"
+            )
+        elif change == 4:
+            rng.shuffle(text)
+        texts.append(" ".join(text))
+    return texts
 
 
 def _all_pairs(
