@@ -4,9 +4,12 @@ Times `merge_claims` + `merge_events` + `build_ledger` on seeded synthetic piles
 (`benchmarks/synthetic_claims.py`: articles of 30 claims and 10 events, near-duplicates
 told 1 to 20 times with paraphrase noise, 30% of claims with figures, conflicting figures,
 claimants in spelling variants, denials) against the all-pairs stage it replaced
-(`benchmarks/merge_baseline.py`). Each size runs in its own process, so peak memory (the
+(`benchmarks/merge_baseline.py`). Each run is its own process, so peak memory (the
 process's peak resident set, corpus included) does not carry over from one size to the
-next. The baseline runs where it can finish within `--baseline-cap` seconds, judged from
+next. A size whose run takes under 10 s runs three times and counts its fastest (a
+quick run is the one a busy moment shakes most; the 10k pile measured 1.7 to 2.7 s in
+five runs in a row), which can only raise the growth ratios; the 100k pile runs once.
+The baseline runs where it can finish within `--baseline-cap` seconds, judged from
 quadratic growth of the previous size; elsewhere its time is an estimate. Where it runs,
 its output is compared with the package's: the same merged claims and events (ids, order,
 representatives, citations) and the same ledger, except slots with more than
@@ -59,11 +62,13 @@ TARGET_SECONDS = {10_000: 3.0, 100_000: 60.0}
 TARGET_MEMORY_BYTES = 2 * 1024**3
 TARGET_GROWTH_EXPONENT = 1.5
 TARGET_RATIOS = {(1_000, 10_000), (10_000, 100_000)}
+REPEATS = 3
+REPEAT_UNDER_SECONDS = 10.0
 ABOUT = (
     "Wall time of merge_claims + merge_events + build_ledger on seeded synthetic piles "
-    "(30 claims and 10 events per article), against the all-pairs stage it replaced; peak "
-    "resident memory of a fresh process per size, corpus included. Figures are machine- "
-    "and load-dependent."
+    "(30 claims and 10 events per article), against the all-pairs stage it replaced; the "
+    "fastest of 3 runs where a run takes under 10 s, else 1 run; peak resident memory of a "
+    "fresh process per run, corpus included. Figures are machine- and load-dependent."
 )
 
 Stage = Callable[..., Any]
@@ -80,7 +85,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     for size in sizes:
         print(f"{size:,} claims: package ...", flush=True)
         pile = _Pile(size, options.seed, options.articles_per_story)
-        run = {"size": size, "package": _in_process("package", pile, None)}
+        run = {"size": size, "package": _fastest_package_run(pile)}
         estimate = _baseline_estimate(measured, size)
         if estimate is not None and estimate > options.baseline_cap:
             run["baseline"] = {"skipped": True, "estimated_seconds": estimate}
@@ -161,6 +166,21 @@ def _in_process(which: str, pile: _Pile, cap: float | None) -> dict[str, Any]:
         raise SystemExit(message) from failure
     result: dict[str, Any] = json.loads(done.stdout)
     return result
+
+
+def _fastest_package_run(pile: _Pile) -> dict[str, Any]:
+    """The fastest of `REPEATS` runs when a run is quick, else of one; each run's time and
+    the highest peak kept. A quick run is the one most shaken by a busy moment, and taking
+    the smaller sizes' best can only raise the growth ratios."""
+    runs = [_in_process("package", pile, None)]
+    while runs[0]["seconds"] < REPEAT_UNDER_SECONDS and len(runs) < REPEATS:
+        runs.append(_in_process("package", pile, None))
+    fastest = min(runs, key=lambda run: float(run["seconds"]))
+    return {
+        **fastest,
+        "runs_seconds": [run["seconds"] for run in runs],
+        "peak_rss": max(run["peak_rss"] for run in runs),
+    }
 
 
 def _work(which: str, pile: _Pile) -> dict[str, Any]:

@@ -21,12 +21,15 @@ of its pairs are found, only on finding enough of them, so the work goes into ch
   at 70 the groups equal the all-pairs ones on the seeded piles of
   tests/test_merge_scaling.py and benchmarks/merge_scaling.py.
 
-Pairs are scored in bulk, in C and on every core (rapidfuzz's `cdist`), a block of rows
-against their shared choices at a time, keeping only token_sort_ratio at or above
-`2 * threshold - 100`: as neither score exceeds 100, the mean cannot reach the threshold
-below it. Only the pairs kept, not yet joined, go on to token_set_ratio, and the final
-test of a pair is always `similarity(...) >= threshold`, exactly as an all-pairs
-comparison would make it.
+Pairs are scored in bulk, in C and on every core (rapidfuzz's `cdist`): a block of rows
+against the choices they share, keeping only token_sort_ratio at or above
+`2 * threshold - 100`, as neither score exceeds 100. The pairs kept are then filtered as
+arrays: a pair already joined needs no score, and a pair without a shared or repeated word
+must reach the threshold itself, since token_set_ratio then compares the very strings
+token_sort_ratio does (a shared word is tested through hashed word masks, which may say
+"shared" wrongly but never "not shared"). What is left goes to token_set_ratio, a row at a
+time, and the final test of a pair is always `similarity(...) >= threshold`, exactly as an
+all-pairs comparison would make it.
 """
 
 from __future__ import annotations
