@@ -221,29 +221,29 @@ class _Scorer:
                 workers=-1 if cells >= _THREADED_FROM_CELLS else 1,
             )
             at_rows, at_columns = np.nonzero(sort_scores)
-            found_queries, found = queries[at_rows], choice_array[at_columns + first]
-            found_scores = sort_scores[at_rows, at_columns]
+            pair_queries, pair_others = queries[at_rows], choice_array[at_columns + first]
+            pair_scores = sort_scores[at_rows, at_columns]
             wanted = (
                 # A row's pairs start at its own start; pairs already joined need no score.
                 (at_columns + first >= starts[at_rows])
-                & (joined.labels[found_queries] != joined.labels[found])
+                & (joined.labels[pair_queries] != joined.labels[pair_others])
                 # Without a shared or repeated word, token_set_ratio compares the very
                 # strings token_sort_ratio does: such a pair needs the threshold itself.
                 & (
-                    (found_scores >= self._threshold - _SLACK)
-                    | (self._masks[found_queries] & self._masks[found]).any(axis=1)
-                    | self._repeats[found_queries]
-                    | self._repeats[found]
+                    (pair_scores >= self._threshold - _SLACK)
+                    | (self._masks[pair_queries] & self._masks[pair_others]).any(axis=1)
+                    | self._repeats[pair_queries]
+                    | self._repeats[pair_others]
                 )
             )
-            found_queries = found_queries[wanted]
+            pair_queries = pair_queries[wanted]
             # np.nonzero goes row by row: each row's pairs are one run.
-            begins = np.flatnonzero(np.diff(found_queries, prepend=-1))
+            begins = np.flatnonzero(np.diff(pair_queries, prepend=-1))
             self._join_rows(
-                found_queries[begins].tolist(),
-                [*begins.tolist(), len(found_queries)],
-                found[wanted].tolist(),
-                found_scores[wanted].tolist(),
+                pair_queries[begins].tolist(),
+                [*begins.tolist(), len(pair_queries)],
+                pair_others[wanted].tolist(),
+                pair_scores[wanted].tolist(),
                 joined,
             )
 
