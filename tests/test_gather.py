@@ -14,11 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
-from benchmarks.openai_stub import STUB_MODEL, StubServer
+from benchmarks.openai_stub import StubServer
 from summarizer import Briefing, FetchLimits, Gathered, Window, gather_articles
-from summarizer.cli import app
+from tests.stub_cli import brief_in_process
 from tests.web_server import SITE, WebServer, web_server_fixture  # noqa: F401
 
 pytestmark = pytest.mark.block_network(allowed_hosts=[r"127\.0\.0\.1$"])
@@ -159,23 +158,8 @@ def test_the_cli_gives_one_line_per_bad_url_and_briefs_the_rest(
     ]
 
     with StubServer(latency=0) as stub:
-        result = CliRunner().invoke(
-            app,
-            [
-                "brief",
-                web_server.url(LANTERN),
-                *bad,
-                "--base-url",
-                stub.base_url,
-                "--model",
-                STUB_MODEL,
-                "--mode",
-                "json_schema",
-                "--fetch-timeout",
-                "0.5",
-                "-o",
-                str(output),
-            ],
+        result = brief_in_process(
+            stub, web_server.url(LANTERN), *bad, "--fetch-timeout", "0.5", "-o", str(output)
         )
 
     assert result.exit_code == 0, result.output

@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner, Result
 
-from benchmarks.openai_stub import STUB_MODEL, StubServer
+from benchmarks.openai_stub import StubServer
 from summarizer import Briefing
 from summarizer.cli import app
+from tests.stub_cli import brief_command, brief_in_process, isolated_environment
 
 pytestmark = pytest.mark.block_network(allowed_hosts=[r"127\.0\.0\.1$"])
 
@@ -26,20 +26,7 @@ SECOND = "The water company rejected the proposal. Residents said they had not b
 
 
 def _brief(stub: StubServer, *arguments: str) -> Result:
-    return CliRunner().invoke(
-        app,
-        [
-            "brief",
-            *arguments,
-            "--base-url",
-            stub.base_url,
-            "--model",
-            STUB_MODEL,
-            "--mode",
-            "json_schema",
-            "--no-cache",
-        ],
-    )
+    return brief_in_process(stub, *arguments, "--no-cache")
 
 
 def _articles(folder: Path, *texts: str) -> Path:
@@ -96,20 +83,11 @@ def test_previous_marks_what_is_new_since_an_earlier_briefing(tmp_path: Path) ->
 def _run(tmp_path: Path, stub: StubServer, *arguments: str) -> subprocess.CompletedProcess[str]:
     """The installed entry point in a process of its own: exit codes and stderr as users see."""
     return subprocess.run(
-        [
-            *(sys.executable, "-m", "summarizer", "brief", *arguments),
-            *("--base-url", stub.base_url, "--model", STUB_MODEL, "--mode", "json_schema"),
-        ],
+        brief_command(stub, *arguments),
         capture_output=True,
         text=True,
         timeout=60,
-        env={
-            "PATH": "",
-            "HOME": str(tmp_path / "home"),
-            "SUMMARIZER_CONFIG": str(tmp_path / "absent.toml"),
-            "SUMMARIZER_CACHE_DIR": str(tmp_path / "cache"),
-            "SUMMARIZER_DATA_DIR": str(tmp_path / "data"),
-        },
+        env=isolated_environment(tmp_path),
         check=False,
     )
 

@@ -12,7 +12,6 @@ import asyncio
 import queue
 import re
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -24,6 +23,7 @@ import pytest
 from benchmarks.openai_stub import STUB_MODEL, StubServer
 from summarizer import Briefing, Settings, abrief
 from tests.cassette_format import ReadableJsonSerializer
+from tests.stub_cli import brief_command, isolated_environment
 from tests.test_llm_faults import _completion as completion_response
 
 pytestmark = pytest.mark.block_network(allowed_hosts=[r"127\.0\.0\.1$"])
@@ -93,35 +93,6 @@ def _write_articles(folder: Path, texts: list[str]) -> Path:
     return folder
 
 
-def _cli(base_url: str, articles: Path, output: Path, *options: str) -> list[str]:
-    return [
-        sys.executable,
-        "-m",
-        "summarizer",
-        "brief",
-        str(articles),
-        "--base-url",
-        base_url,
-        "--model",
-        STUB_MODEL,
-        "--mode",
-        "json_schema",
-        "-o",
-        str(output),
-        *options,
-    ]
-
-
-def _environment(tmp_path: Path) -> dict[str, str]:
-    # Nothing from the caller's environment: no settings, no proxy for loopback traffic.
-    return {
-        "PATH": "",
-        "HOME": str(tmp_path / "home"),
-        "SUMMARIZER_CONFIG": str(tmp_path / "absent.toml"),
-        "SUMMARIZER_CACHE_DIR": str(tmp_path / "cache"),
-    }
-
-
 def _kill_after_finished(command: list[str], environment: dict[str, str], finished: int) -> None:
     """Start `command`, SIGKILL it once `finished` articles are reported done on stderr."""
     lines: queue.Queue[str | None] = queue.Queue()
@@ -162,10 +133,10 @@ def test_a_killed_run_keeps_its_finished_articles_and_the_rerun_pays_only_for_th
 ) -> None:
     articles = _write_articles(tmp_path / "articles", ARTICLES)
     output = tmp_path / "briefing.json"
-    environment = _environment(tmp_path)
+    environment = isolated_environment(tmp_path)
 
     with StubServer(latency=0.2) as stub:
-        command = _cli(stub.base_url, articles, output, "--concurrency", "1")
+        command = brief_command(stub, str(articles), "-o", str(output), "--concurrency", "1")
         _kill_after_finished(command, environment, finished=3)
         assert not output.exists()
         rerun = subprocess.run(
@@ -190,10 +161,12 @@ def test_a_token_budget_stops_the_cli_with_exit_3_and_the_briefing_of_what_finis
     output = tmp_path / "briefing.json"
 
     with StubServer(latency=0) as stub:
-        command = _cli(stub.base_url, articles, output, "--concurrency", "1", "--max-tokens", "1")
+        command = brief_command(
+            stub, str(articles), "-o", str(output), "--concurrency", "1", "--max-tokens", "1"
+        )
         result = subprocess.run(
             command,
-            env=_environment(tmp_path),
+            env=isolated_environment(tmp_path),
             capture_output=True,
             text=True,
             timeout=60,

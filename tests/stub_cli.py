@@ -1,0 +1,37 @@
+"""`summarizer brief` against the local OpenAI stub (benchmarks/openai_stub.py), as the
+tests run it: in this process through typer's runner, or as a process of its own."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from typer.testing import CliRunner, Result
+
+from benchmarks.openai_stub import STUB_MODEL, StubServer
+from summarizer.cli import app
+
+
+def stub_options(stub: StubServer) -> list[str]:
+    return ["--base-url", stub.base_url, "--model", STUB_MODEL, "--mode", "json_schema"]
+
+
+def brief_in_process(stub: StubServer, *arguments: str) -> Result:
+    return CliRunner().invoke(app, ["brief", *arguments, *stub_options(stub)])
+
+
+def brief_command(stub: StubServer, *arguments: str) -> list[str]:
+    """The installed entry point, to run as a process of its own."""
+    return [sys.executable, "-m", "summarizer", "brief", *arguments, *stub_options(stub)]
+
+
+def isolated_environment(tmp_path: Path) -> dict[str, str]:
+    """Nothing from the caller's environment: no settings, no proxy for loopback traffic,
+    a cache and an article store of the test's own."""
+    return {
+        "PATH": "",
+        "HOME": str(tmp_path / "home"),
+        "SUMMARIZER_CONFIG": str(tmp_path / "absent.toml"),
+        "SUMMARIZER_CACHE_DIR": str(tmp_path / "cache"),
+        "SUMMARIZER_DATA_DIR": str(tmp_path / "data"),
+    }
