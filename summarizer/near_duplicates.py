@@ -150,20 +150,18 @@ def _meetings(
 
 
 class _Components:
-    """Texts joined into components, each text labelled with its component (in a list for
-    single lookups, in an array to check whole arrays of pairs at once); a join relabels
-    the smaller side."""
+    """Texts joined into components, each text labelled with its component, so that whole
+    arrays of pairs can be checked at once; a join relabels the smaller side."""
 
     def __init__(self, count: int) -> None:
         self.labels = np.arange(count, dtype=np.int64)
-        self._labels = list(range(count))
         self._members: dict[int, list[int]] = {}
 
     def same(self, first: int, second: int) -> bool:
-        return self._labels[first] == self._labels[second]
+        return bool(self.labels[first] == self.labels[second])
 
     def join(self, first: int, second: int) -> None:
-        kept, moved = self._labels[first], self._labels[second]
+        kept, moved = int(self.labels[first]), int(self.labels[second])
         if kept == moved:
             return
         kept_members = self._members.pop(kept, [kept])
@@ -171,15 +169,13 @@ class _Components:
         if len(kept_members) < len(moved_members):
             kept, kept_members, moved_members = moved, moved_members, kept_members
         self.labels[moved_members] = kept
-        for member in moved_members:
-            self._labels[member] = kept
         kept_members += moved_members
         self._members[kept] = kept_members
 
     def components(self) -> list[list[int]]:
         """By first member, members ascending."""
         components: dict[int, list[int]] = {}
-        for i, label in enumerate(self._labels):
+        for i, label in enumerate(self.labels.tolist()):
             components.setdefault(label, []).append(i)
         return list(components.values())
 
