@@ -48,7 +48,17 @@ $(VENV)/.created:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	touch $@
 
+# llama.cpp's AMX kernels crash on the Q4_K_M model in prompt processing on CPUs that have
+# AMX (ggml-org/llama.cpp#20824, seen here on a Xeon with amx_int8): on x86-64 the runtime
+# is built for AVX2 instead of -march=native. No pip cache, so a wheel built otherwise before
+# is never reused.
+ifeq ($(shell uname -m),x86_64)
+LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON
+endif
+LLAMA_CPP_PYTHON := $(shell sed -n 's/.*"\(llama-cpp-python\[server\]==[^"]*\)".*/\1/p' pyproject.toml)
+
 $(VENV)/.embedded: pyproject.toml $(VENV)/.created
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/python -m pip install --quiet --no-cache-dir '$(LLAMA_CPP_PYTHON)'
 	$(BIN)/python -m pip install --quiet -e '.[embedded]'
 	touch $@
 
