@@ -4,12 +4,19 @@ A small model turns "12,000" into 12 now and then, answers "exact" for "about 20
 and writes "two teams" for "two specialist teams". So the model only points at a figure
 (its proposed text); the figure's text is then taken from the sentence itself, and its
 numbers and qualifier are read from that text and the words just before it.
+
+Spelled-out numbers ("Ten thousand", "one hundred and twenty", "twenty-five") are read by
+text2num; "half a million" and "a dozen" by the rules here. Plural round words
+("thousands of fish") name no number and stay vague. "1.200" with three digits after each
+point is a thousands separator (1,200), as European outlets write it.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+
+from text_to_num import text2num
 
 from summarizer.figures import PHRASE_END
 from summarizer.models import Qualifier
@@ -27,9 +34,29 @@ _VAGUE_WORDS = "hundreds thousands millions billions dozens several many scores"
 _NUMBER = re.compile(
     r"(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?:\s*(thousand|million|billion)\b)?", re.IGNORECASE
 )
+_SPELLED_WORDS = (
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+    "fifteen sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty "
+    "ninety hundred thousand million billion"
+).split()
+_SPELLED_WORD = r"(?:" + "|".join(sorted(_SPELLED_WORDS, key=len, reverse=True)) + r")"
+# A run of number words: "Ten thousand", "one hundred and twenty", "twenty-five"; not the
+# multiplier of a figure in digits ("1.5 million").
+_SPELLED = re.compile(
+    rf"(?<![\d.,]\s)\b{_SPELLED_WORD}(?:(?:\s+|-|\s+and\s+){_SPELLED_WORD})*\b", re.IGNORECASE
+)
+_HALF = re.compile(r"\bhalf\s+a\s+(dozen|hundred|thousand|million|billion)\b", re.IGNORECASE)
+_A_ROUND = re.compile(r"\ba\s+(dozen|hundred|thousand|million|billion)\b", re.IGNORECASE)
+_ROUND_VALUES = {"dozen": 12, "hundred": 100, "thousand": 1_000, "million": 10**6, "billion": 10**9}
+# "1.200" and "12.000.000": points between groups of three digits, not a decimal point.
+_POINT_THOUSANDS = re.compile(
+    r"\b\d{1,3}(?:\.\d{3})+\b(?!\.\d)(?!\s*(?:million|billion|thousand|per\s*cent|percent|%))",
+    re.IGNORECASE,
+)
 _RANGE_JOINER = re.compile(r"^\s*(?:to|-|\u2013|and)\s*$", re.IGNORECASE)
 _FIGURE_START = re.compile(
-    r"\d[\d,.]*(?:\s*(?:thousand|million|billion)\b)?|\b(?:a dozen|"
+    r"\d[\d,.]*(?:\s*(?:thousand|million|billion)\b)?|\bhalf a (?:dozen|hundred|thousand|"
+    r"million|billion)\b|\b(?:a dozen|"
     + "|".join(sorted(set(_WORD_VALUES) | set(_VAGUE_WORDS), key=len, reverse=True))
     + r")\b",
     re.IGNORECASE,
@@ -106,6 +133,7 @@ def numbers_in_figure(text: str) -> tuple[float, float | None, float | None] | N
 
     A range ("10,900 to 12,000", "10-12 million") gives its low end as the value.
     """
+    text = spelled_out_as_digits(text)
     matches = list(_NUMBER.finditer(text))
     if not matches:
         word = re.search(
@@ -121,6 +149,21 @@ def numbers_in_figure(text: str) -> tuple[float, float | None, float | None] | N
             first *= _MULTIPLIERS[matches[1][2].lower()]
         return (first, first, second)
     return (first, None, None)
+
+
+def spelled_out_as_digits(text: str) -> str:
+    """`text` with its spelled-out numbers written in digits ("Ten thousand" -> "10000")."""
+    text = _POINT_THOUSANDS.sub(lambda m: m.group().replace(".", ""), text)
+    text = _HALF.sub(lambda m: str(_ROUND_VALUES[m[1].lower()] // 2), text)
+    text = _A_ROUND.sub(lambda m: str(_ROUND_VALUES[m[1].lower()]), text)
+    return _SPELLED.sub(_spelled_number, text)
+
+
+def _spelled_number(match: re.Match[str]) -> str:
+    try:
+        return str(text2num(match.group().lower(), "en"))
+    except ValueError:  # not one number ("one two"): leave the words as they are
+        return match.group()
 
 
 def _as_number(match: re.Match[str]) -> float:

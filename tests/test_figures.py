@@ -17,6 +17,21 @@ from summarizer.numbers import numbers_in_figure, read_figure
         ("two workers", (2.0, None, None)),
         ("a dozen homes", (12.0, None, None)),
         ("thousands of fish", None),
+        ("hundreds", None),
+        # Spelled out, as outlets write them.
+        ("Ten thousand people", (10_000.0, None, None)),
+        ("Two hundred", (200.0, None, None)),
+        ("twenty-five", (25.0, None, None)),
+        ("one hundred and twenty troops", (120.0, None, None)),
+        ("Half a million", (500_000.0, None, None)),
+        ("about a million shells", (1_000_000.0, None, None)),
+        ("a thousand troops", (1_000.0, None, None)),
+        # A point between groups of three digits separates thousands; a decimal point stays.
+        ("1.200 soldiers", (1_200.0, None, None)),
+        ("12.000.000 rounds", (12_000_000.0, None, None)),
+        ("1.5 million", (1_500_000.0, None, None)),
+        ("3.5 percent", (3.5, None, None)),
+        ("1.200 million", (1_200_000.0, None, None)),
     ],
 )
 def test_numbers_are_read_from_the_figure_text(
