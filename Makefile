@@ -60,10 +60,12 @@ LLAMA_CPP_PYTHON := $(shell sed -n 's/.*"\(llama-cpp-python\[server\]==[^"]*\)".
 $(VENV)/.embedded: pyproject.toml $(VENV)/.created
 	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/python -m pip install --quiet --no-cache-dir '$(LLAMA_CPP_PYTHON)'
 	$(BIN)/python -m pip install --quiet -e '.[embedded]'
+	$(BIN)/summarizer models fetch
 	touch $@
 
 $(VENV)/.test: pyproject.toml $(VENV)/.created
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/summarizer models fetch
 	touch $@
 
 $(VENV)/.dev: pyproject.toml $(VENV)/.created

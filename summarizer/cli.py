@@ -23,6 +23,7 @@ except ImportError:  # a typer that uses click itself again
 from summarizer.article_store import ArticleStore
 from summarizer.cache import CACHE_FILE_NAME, ResponseCache
 from summarizer.config import STRUCTURED_MODES, resolve_settings
+from summarizer.embedding_weights import EMBEDDING_MODEL_NAME, ensure_embedding_model
 from summarizer.errors import InputError, SummarizerError, UserError
 from summarizer.feeds import parse_since
 from summarizer.gather import Window
@@ -122,6 +123,13 @@ def brief(
             help="Record the briefed articles in the article store (what --new-only reads).",
         ),
     ] = True,
+    embeddings: Annotated[
+        bool,
+        typer.Option(
+            "--embeddings/--no-embeddings",
+            help="Merge claims told in other words too (local sentence embeddings).",
+        ),
+    ] = True,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress on stderr.")] = False,
 ) -> None:
     """Write a cited briefing of the articles.
@@ -144,6 +152,7 @@ def brief(
         max_cost=max_cost,
         remember=remember,
         fetch_timeout=fetch_timeout,
+        embeddings=embeddings,
     )
     window = Window(
         since=parse_since(since) if since is not None else None,
@@ -276,6 +285,20 @@ def store_clear() -> None:
     with ArticleStore.open(directory) as store:
         removed = store.clear()
     typer.echo(f"forgot {removed} article(s) in {directory}")
+
+
+models_app = typer.Typer(help="Fetch the local models before a run.", no_args_is_help=True)
+app.add_typer(models_app, name="models")
+
+
+@models_app.command("fetch")
+def models_fetch() -> None:
+    """Fetch and verify the sentence-embedding model (all-MiniLM-L6-v2, 87 MB, once).
+
+    Example: summarizer models fetch
+    """
+    files = ensure_embedding_model()
+    typer.echo(f"{EMBEDDING_MODEL_NAME}: verified in {files.weights.parent}")
 
 
 def _store_dir() -> Path:

@@ -92,6 +92,8 @@ class Settings:
     max_tokens: int | None = None
     max_cost: float | None = None
     prices: Mapping[str, tuple[float, float]] = field(default_factory=dict)
+    # Merge by meaning (sentence embeddings) as well as by wording.
+    embeddings: bool = True
 
     @property
     def embedded(self) -> bool:
@@ -136,6 +138,7 @@ def resolve_settings(
     max_tokens: int | None = None,
     max_cost: float | None = None,
     prices: Mapping[str, tuple[float, float]] | None = None,
+    embeddings: bool = True,
     environ: Mapping[str, str] | None = None,
     config_file: Path | None = None,
 ) -> Settings:
@@ -159,6 +162,7 @@ def resolve_settings(
         max_tokens: stop sending requests once this many tokens (prompt + completion) are spent.
         max_cost: stop sending requests once this many US dollars are spent.
         prices: $ per million (prompt, completion) tokens by model, over the built-in table.
+        embeddings: False to merge by wording alone, without the sentence-embedding model.
         environ: environment to read (defaults to `os.environ`).
         config_file: TOML file to read (defaults to `SUMMARIZER_CONFIG` or the user config dir).
 
@@ -229,6 +233,7 @@ def resolve_settings(
         max_tokens=_as_optional_int("max_tokens", pick("max_tokens")),
         max_cost=_as_optional_float("max_cost", pick("max_cost")),
         prices={**_as_prices(file_values.get(_PRICES, {})), **(prices or {})},
+        embeddings=embeddings,
     )
 
 

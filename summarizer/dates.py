@@ -12,7 +12,7 @@ import datetime as dt
 import re
 
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-_MONTHS = (
+MONTHS = (
     "january",
     "february",
     "march",
@@ -28,11 +28,11 @@ _MONTHS = (
 )
 _WEEKDAY = re.compile(r"\b(" + "|".join(_WEEKDAYS) + r")\b", re.IGNORECASE)
 _MONTH_DAY_YEAR = re.compile(
-    r"\b(" + "|".join(_MONTHS) + r")\s+(\d{1,2})(?:st|nd|rd|th)?(?:,?\s+(\d{4}))?\b",
+    r"\b(" + "|".join(MONTHS) + r")\s+(\d{1,2})(?:st|nd|rd|th)?(?:,?\s+(\d{4}))?\b",
     re.IGNORECASE,
 )
 _DAY_MONTH_YEAR = re.compile(
-    r"\b(\d{1,2})(?:st|nd|rd|th)?\s+(" + "|".join(_MONTHS) + r")(?:\s+(\d{4}))?\b",
+    r"\b(\d{1,2})(?:st|nd|rd|th)?\s+(" + "|".join(MONTHS) + r")(?:\s+(\d{4}))?\b",
     re.IGNORECASE,
 )
 _YEAR = re.compile(r"\bin ((?:19|20)\d{2})\b")
@@ -80,12 +80,12 @@ def _explicit_date(sentence: str, published: dt.date | None) -> dt.date | None:
         return _safe_date(int(iso[1]), int(iso[2]), int(iso[3]))
     match = _MONTH_DAY_YEAR.search(sentence)
     if match:
-        month, day, year = _MONTHS.index(match[1].lower()) + 1, int(match[2]), match[3]
+        month, day, year = MONTHS.index(match[1].lower()) + 1, int(match[2]), match[3]
     else:
         match = _DAY_MONTH_YEAR.search(sentence)
         if not match:
             return None
-        day, month, year = int(match[1]), _MONTHS.index(match[2].lower()) + 1, match[3]
+        day, month, year = int(match[1]), MONTHS.index(match[2].lower()) + 1, match[3]
     if year is not None:
         return _safe_date(int(year), month, day)
     return _safe_date(published.year, month, day) if published is not None else None

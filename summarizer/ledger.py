@@ -34,8 +34,10 @@ EVERY_PAIR_UP_TO = 20
 _VAGUE = (math.inf, math.inf)
 
 
-def build_ledger(claims: Sequence[MergedClaim], sources: Sequence[Source]) -> list[Disagreement]:
-    """Group claims with figures into slots and keep the slots whose figures differ."""
+def build_ledger(
+    claims: Sequence[MergedClaim], sources: Sequence[Source], *, story: int = 1
+) -> list[Disagreement]:
+    """Group one story's claims with figures into slots; keep the slots whose figures differ."""
     slots: dict[tuple[str, str], list[MergedClaim]] = {}
     for claim in claims:
         if claim.quantity is None or claim.polarity != "asserted":
@@ -51,6 +53,7 @@ def build_ledger(claims: Sequence[MergedClaim], sources: Sequence[Source]) -> li
         ledger.append(
             Disagreement(
                 slot=_slot_label(slot),
+                story=story,
                 unit=slot_claims[0].quantity.unit if slot_claims[0].quantity else None,
                 entries=entries,
                 differences=_differences(entries),

@@ -24,6 +24,7 @@ from typing import Generic, TypeVar
 
 from rapidfuzz import fuzz
 
+from summarizer.embeddings import Embedder
 from summarizer.models import (
     CERTAINTY_ORDER,
     Actor,
@@ -41,6 +42,8 @@ from summarizer.models import (
     Source,
 )
 from summarizer.near_duplicates import medoid, similar_groups
+from summarizer.paraphrase import facts_of, join_by_meaning
+from summarizer.union_find import UnionFind
 
 CLAIM_SIMILARITY = 82.0
 EVENT_SIMILARITY = 70.0
@@ -85,28 +88,49 @@ def number_sources(articles: Sequence[Article]) -> list[Source]:
 
 
 def merge_claims(
-    extractions: Sequence[ArticleExtraction], sources: Sequence[Source]
+    extractions: Sequence[ArticleExtraction],
+    sources: Sequence[Source],
+    *,
+    embedder: Embedder | None = None,
+    story: int = 1,
 ) -> list[MergedClaim]:
-    """Cluster duplicate claims across articles into merged, cited claims."""
+    """Cluster duplicate claims across articles into merged, cited claims.
+
+    With an `embedder`, claims that state the same fact in other words are joined too
+    (`paraphrase.join_by_meaning`); without, only near-identical wording merges.
+    """
     items = _sourced(sources, [(e.article_id, e.claims) for e in extractions])
     texts = [comparable_text(entry.item.statement) for entry in items]
-    clusters = similar_groups(
-        texts,
-        [(entry.item.polarity, figure_key(entry.item.quantity)) for entry in items],
-        CLAIM_SIMILARITY,
-        overlap=CLAIM_OVERLAP,
-    )
+    blocks = [(entry.item.polarity, figure_key(entry.item.quantity)) for entry in items]
+    clusters = similar_groups(texts, blocks, CLAIM_SIMILARITY, overlap=CLAIM_OVERLAP)
+    if embedder is not None and len(items) > 1:
+        sentences = [_sentence(entry.item) for entry in items]
+        clusters = join_by_meaning(
+            clusters,
+            embedder.embed([meaning_text(entry.item) for entry in items]),
+            blocks,
+            [facts_of(sentence) for sentence in sentences],
+        )
     merged = [
-        _merged_claim([items[i] for i in members], [texts[i] for i in members])
+        _merged_claim([items[i] for i in members], [texts[i] for i in members], story)
         for members in clusters
     ]
     return sorted(merged, key=_claim_order)
 
 
 def merge_events(
-    extractions: Sequence[ArticleExtraction], sources: Sequence[Source]
+    extractions: Sequence[ArticleExtraction],
+    sources: Sequence[Source],
+    *,
+    embedder: Embedder | None = None,
+    story: int = 1,
 ) -> list[MergedEvent]:
-    """Cluster duplicate events across articles; return them in timeline order."""
+    """Cluster duplicate events across articles; return them in timeline order.
+
+    With an `embedder`, events told in other words are joined too when their dates agree;
+    the model's event type, often a guess between neighbours ("attack" / "incident"), does
+    not keep them apart then.
+    """
     items = _sourced(sources, [(e.article_id, e.events) for e in extractions])
     texts = [comparable_text(entry.item.description) for entry in items]
     clusters = similar_groups(
@@ -116,11 +140,29 @@ def merge_events(
         overlap=EVENT_OVERLAP,
         dates=[entry.item.date for entry in items],
     )
+    if embedder is not None and len(items) > 1:
+        clusters = join_by_meaning(
+            clusters,
+            embedder.embed([meaning_text(entry.item) for entry in items]),
+            [story] * len(items),
+            [facts_of(_sentence(entry.item), entry.item.date) for entry in items],
+        )
     merged = [
-        _merged_event([items[i] for i in members], [texts[i] for i in members])
+        _merged_event([items[i] for i in members], [texts[i] for i in members], story)
         for members in clusters
     ]
     return sorted(merged, key=_timeline_order)
+
+
+def meaning_text(item: Claim | Event) -> str:
+    """What is embedded to compare meanings: the sentence the claim or event was read from
+    (the source's words, not the model's paraphrase of them)."""
+    return _sentence(item)
+
+
+def _sentence(item: Claim | Event) -> str:
+    located = next((e.quote for e in item.evidence if e.status != "unverified"), None)
+    return located or (item.statement if isinstance(item, Claim) else item.description)
 
 
 def _sourced(
@@ -150,22 +192,12 @@ def figure_key(quantity: Quantity | None) -> tuple[float | None, ...] | None:
 
 def cluster(count: int, same: Callable[[int, int], bool]) -> list[list[int]]:
     """Group 0..count-1 into connected components of `same`, in first-seen order."""
-    parent = list(range(count))
-
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
+    joined = UnionFind(count)
     for i in range(count):
         for j in range(i + 1, count):
-            if root(i) != root(j) and same(i, j):
-                parent[root(j)] = root(i)
-    groups: dict[int, list[int]] = {}
-    for i in range(count):
-        groups.setdefault(root(i), []).append(i)
-    return list(groups.values())
+            if joined.find(i) != joined.find(j) and same(i, j):
+                joined.union(i, j)
+    return joined.groups()
 
 
 def same_claimant(first: str, second: str) -> bool:
@@ -212,7 +244,9 @@ def citation_for(
     )
 
 
-def _merged_claim(members: list[SourcedItem[Claim]], texts: Sequence[str]) -> MergedClaim:
+def _merged_claim(
+    members: list[SourcedItem[Claim]], texts: Sequence[str], story: int
+) -> MergedClaim:
     claims = [m.item for m in members]
     representative = claims[medoid(texts)]
     citations = _dedupe(
@@ -223,6 +257,7 @@ def _merged_claim(members: list[SourcedItem[Claim]], texts: Sequence[str]) -> Me
     least_sure = max((c.certainty for c in claims), key=CERTAINTY_ORDER.index)
     return MergedClaim(
         id=_stable_id("mc", [c.id for c in claims]),
+        story=story,
         statement=representative.statement,
         subject=representative.subject,
         predicate=representative.predicate,
@@ -249,7 +284,9 @@ def _corroboration(members: Sequence[SourcedItem[Claim]]) -> Corroboration:
     )
 
 
-def _merged_event(members: list[SourcedItem[Event]], texts: Sequence[str]) -> MergedEvent:
+def _merged_event(
+    members: list[SourcedItem[Event]], texts: Sequence[str], story: int
+) -> MergedEvent:
     events = [m.item for m in members]
     representative = events[medoid(texts)]
     dated = sorted((e for e in events if e.date), key=lambda e: -len(e.date or ""))
@@ -260,6 +297,7 @@ def _merged_event(members: list[SourcedItem[Event]], texts: Sequence[str]) -> Me
             actors.setdefault(actor.name.lower(), actor)
     return MergedEvent(
         id=_stable_id("me", [e.id for e in events]),
+        story=story,
         type=representative.type,
         description=representative.description,
         date=best_date.date,

@@ -233,6 +233,9 @@ class PreviousClaim(_Frozen):
 
 class MergedClaim(_Frozen):
     id: str
+    story: int = Field(
+        default=1, description="Number of the story (`Briefing.stories`) it is part of."
+    )
     statement: str
     subject: str
     predicate: str
@@ -255,6 +258,7 @@ class MergedClaim(_Frozen):
 
 class MergedEvent(_Frozen):
     id: str
+    story: int = Field(default=1, description="Number of the story it is part of.")
     type: EventType
     description: str
     date: str | None = Field(default=None, pattern=PARTIAL_DATE_PATTERN)
@@ -289,6 +293,7 @@ class Disagreement(_Frozen):
     """A quantity slot (the same counted thing) where sources give different figures."""
 
     slot: str
+    story: int = Field(default=1, description="Number of the story it is part of.")
     unit: str | None = None
     entries: list[LedgerEntry]
     differences: list[Difference]
@@ -369,11 +374,24 @@ class SincePrevious(_Frozen):
     )
 
 
+class Story(_Frozen):
+    """One story of the day: articles clustered together; their claims merge only there."""
+
+    number: int
+    title: str = Field(description="The title of the story's most typical article.")
+    sources: list[int] = Field(description="Numbers of the sources that tell it.")
+
+
 class Briefing(_Frozen):
     """The merged, cited briefing: the product's output."""
 
     generated_at: dt.datetime
     sources: list[Source]
+    stories: list[Story] = Field(
+        default_factory=list,
+        description="The stories the articles tell, largest first; every claim, event and "
+        "disagreement names its story by number.",
+    )
     events: list[MergedEvent] = Field(description="Merged events, in timeline order.")
     claims: list[MergedClaim]
     disagreements: list[Disagreement]

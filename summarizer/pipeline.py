@@ -16,18 +16,18 @@ from pathlib import Path
 import openai
 
 from summarizer.article_store import ArticleStore
+from summarizer.assemble import assemble
 from summarizer.backend import open_backend
 from summarizer.cache import CACHE_FILE_NAME, ResponseCache
 from summarizer.concurrency import all_in_order
 from summarizer.config import Settings, resolve_settings
+from summarizer.embeddings import Embedder, LocalEmbedder
 from summarizer.errors import BudgetExceeded, ConfigError, InputError, ProviderError, RunError
 from summarizer.extract import extract_article
 from summarizer.fetch import FetchLimits
 from summarizer.gather import ArticleSource, Gathered, Window, gather_articles, source_label
 from summarizer.ground import ground_extraction
-from summarizer.ledger import build_ledger
 from summarizer.llm import StructuredLLM
-from summarizer.merge import merge_claims, merge_events, number_sources
 from summarizer.models import (
     Article,
     ArticleExtraction,
@@ -159,16 +159,15 @@ async def abrief(
     if not extractions:
         reason = run.budget.exceeded or _summarize_failures(failures)
         raise RunError(f"no article could be briefed: {reason}")
-    extracted_ids = {e.article_id for e in extractions}
-    sources_used = number_sources([a for a in articles if a.id in extracted_ids])
-    claims = merge_claims(extractions, sources_used)
+    parts = assemble(articles, extractions, embedder=_embedder(settings, progress))
     usage = sum((o.usage for o in outcomes), TokenUsage())
     briefing = Briefing(
         generated_at=dt.datetime.now(dt.UTC),
-        sources=sources_used,
-        events=merge_events(extractions, sources_used),
-        claims=claims,
-        disagreements=build_ledger(claims, sources_used),
+        sources=parts.sources,
+        stories=parts.stories,
+        events=parts.events,
+        claims=parts.claims,
+        disagreements=parts.disagreements,
         stats=RunStats(
             model=settings.model,
             endpoint=settings.endpoint_label,
@@ -204,6 +203,13 @@ async def abrief(
     )
     _remember(settings, briefing, progress)
     return mark_novelty(briefing, before) if before is not None else briefing
+
+
+def _embedder(settings: Settings, progress: ProgressCallback) -> Embedder | None:
+    if not settings.embeddings:
+        return None
+    progress("merging by meaning with the local all-MiniLM-L6-v2 sentence embeddings")
+    return LocalEmbedder()
 
 
 @dataclass(frozen=True)

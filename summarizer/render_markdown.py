@@ -39,13 +39,14 @@ def render_markdown(briefing: Briefing) -> str:
     """Render a briefing as Markdown.
 
     Sections, in order: summary, timeline, claims, disagreement ledger, sources and run
-    statistics. A briefing compared with a previous one (`mark_novelty`) also says what
-    changed since: one line under the summary, each new or changed claim marked (with
-    what a changed claim was), and a section of the claims no longer reported after the
-    claims. A citation's quote is shown only when grounding verified or repaired
-    it; unverified evidence is listed by source number alone. The output depends only
-    on the briefing (its `generated_at` is the time shown), so equal input renders
-    byte-for-byte equal text.
+    statistics; when the articles tell several stories, a section per story (largest
+    first) holds its own timeline, claims and disagreements. A briefing compared with a
+    previous one (`mark_novelty`) also says what changed since: one line under the summary,
+    each new or changed claim marked (with what a changed claim was), and a section of the
+    claims no longer reported after the claims. A citation's quote is shown only when
+    grounding verified or repaired it; unverified evidence is listed by source number alone.
+    The output depends only on the briefing (its `generated_at` is the time shown), so
+    equal input renders byte-for-byte equal text.
 
     Args:
         briefing: The merged briefing to render.
@@ -53,16 +54,30 @@ def render_markdown(briefing: Briefing) -> str:
     Returns:
         The Markdown document, ending with a single newline.
     """
-    sections = [
-        _summary_section(briefing),
-        _timeline_section(briefing.events),
-        _claims_section(briefing.claims),
-        _no_longer_reported_section(briefing.since_previous),
-        _disagreements_section(briefing.disagreements),
-        _sources_section(briefing.sources),
-        _stats_section(briefing.stats),
-    ]
+    sections = [_summary_section(briefing)]
+    no_longer_reported = _no_longer_reported_section(briefing.since_previous)
+    if len(briefing.stories) <= 1:
+        timeline, claims, disagreements = _story_sections(briefing, story=None, level="##")
+        sections += [timeline, claims, no_longer_reported, disagreements]
+    else:
+        for story in briefing.stories:
+            refs = " ".join(f"[{number}]" for number in story.sources)
+            sections.append([f"## Story {story.number}: {_text(story.title)}", "", refs])
+            sections += _story_sections(briefing, story=story.number, level="###")
+        sections.append(no_longer_reported)
+    sections += [_sources_section(briefing.sources), _stats_section(briefing.stats)]
     return "\n\n".join("\n".join(lines) for lines in sections if lines) + "\n"
+
+
+def _story_sections(briefing: Briefing, *, story: int | None, level: str) -> list[list[str]]:
+    """Timeline, claims and disagreements of one story (None: of the whole briefing)."""
+    return [
+        _timeline_section([e for e in briefing.events if story in (None, e.story)], level),
+        _claims_section([c for c in briefing.claims if story in (None, c.story)], level),
+        _disagreements_section(
+            [d for d in briefing.disagreements if story in (None, d.story)], level
+        ),
+    ]
 
 
 def _text(value: str) -> str:
@@ -133,8 +148,8 @@ def _summary_section(briefing: Briefing) -> list[str]:
     return lines
 
 
-def _timeline_section(events: list[MergedEvent]) -> list[str]:
-    lines = ["## Timeline", ""]
+def _timeline_section(events: list[MergedEvent], level: str) -> list[str]:
+    lines = [f"{level} Timeline", ""]
     if not events:
         return [*lines, "No events found."]
     for event in events:
@@ -162,8 +177,8 @@ def _claim_details(claim: MergedClaim) -> str:
     return "  - " + " · ".join(parts)
 
 
-def _claims_section(claims: list[MergedClaim]) -> list[str]:
-    lines = ["## Claims", ""]
+def _claims_section(claims: list[MergedClaim], level: str) -> list[str]:
+    lines = [f"{level} Claims", ""]
     if not claims:
         return [*lines, "No claims found."]
     for claim in claims:
@@ -234,13 +249,13 @@ def _difference_line(disagreement: Disagreement, difference: Difference) -> str:
     return f"- [{first}] vs [{second}]: {kind} — {_text(difference.explanation)}"
 
 
-def _disagreements_section(disagreements: list[Disagreement]) -> list[str]:
-    lines = ["## Disagreements", ""]
+def _disagreements_section(disagreements: list[Disagreement], level: str) -> list[str]:
+    lines = [f"{level} Disagreements", ""]
     if not disagreements:
         return [*lines, "No conflicting figures found."]
     for disagreement in disagreements:
         lines += [
-            f"### {_text(disagreement.slot)}",
+            f"{level}# {_text(disagreement.slot)}",
             "",
             "| Source | Outlet | Claimant | Figure | Qualifier | As of | Quote |",
             "| --- | --- | --- | --- | --- | --- | --- |",

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from summarizer import embedding_weights
 from summarizer.config import EMBEDDED_MODEL_NAME, Settings
 from tests.cassette_format import (
     RECORDED_HOST,
@@ -66,6 +67,16 @@ def _own_response_cache(
     monkeypatch.setenv("SUMMARIZER_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
     # Likewise the article store: what one test briefed must not be "seen" in another.
     monkeypatch.setenv("SUMMARIZER_DATA_DIR", str(tmp_path_factory.mktemp("data")))
+
+
+@pytest.fixture(autouse=True)
+def _no_model_download(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests run offline: the embedding model is fetched before them (`make test`)."""
+
+    def refuse(scratch: Path) -> Path:
+        raise AssertionError("a test tried to download the embedding model")
+
+    monkeypatch.setattr(embedding_weights, "_download_wheel", refuse)
 
 
 @pytest.fixture(autouse=True)

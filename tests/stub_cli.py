@@ -3,6 +3,7 @@ tests run it: in this process through typer's runner, or as a process of its own
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from typer.testing import CliRunner, Result
 
 from benchmarks.openai_stub import STUB_MODEL, StubServer
 from summarizer.cli import app
+from summarizer.weights import default_models_dir
 
 
 def stub_options(stub: StubServer) -> list[str]:
@@ -27,11 +29,14 @@ def brief_command(stub: StubServer, *arguments: str) -> list[str]:
 
 def isolated_environment(tmp_path: Path) -> dict[str, str]:
     """Nothing from the caller's environment: no settings, no proxy for loopback traffic,
-    a cache and an article store of the test's own."""
+    a cache and an article store of the test's own; only the fetched local models are
+    shared (`make test` fetches them before the tests run)."""
     return {
         "PATH": "",
         "HOME": str(tmp_path / "home"),
         "SUMMARIZER_CONFIG": str(tmp_path / "absent.toml"),
         "SUMMARIZER_CACHE_DIR": str(tmp_path / "cache"),
         "SUMMARIZER_DATA_DIR": str(tmp_path / "data"),
+        "SUMMARIZER_MODELS_DIR": os.environ.get("SUMMARIZER_MODELS_DIR")
+        or str(default_models_dir()),
     }

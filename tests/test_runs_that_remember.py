@@ -22,7 +22,11 @@ from tests.stub_cli import brief_command, brief_in_process, isolated_environment
 pytestmark = pytest.mark.block_network(allowed_hosts=[r"127\.0\.0\.1$"])
 
 FIRST = "The harbour board asked the council for help. Local farmers welcomed the plan."
-SECOND = "The water company rejected the proposal. Residents said they had not been consulted."
+# One story with FIRST: claims of different stories never merge.
+SECOND = (
+    "The harbour board plan was rejected by the council. "
+    "Residents said they had not been consulted on the harbour plan."
+)
 
 
 def _brief(stub: StubServer, *arguments: str) -> Result:

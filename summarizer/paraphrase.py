@@ -1,0 +1,177 @@
+"""Join claims or events that state the same thing in other words.
+
+Lexical merging (`near_duplicates.py`) joins texts that share their wording. Real outlets
+paraphrase: "Pyongyang dispatched about 12,000 soldiers" and "North Korea has sent some
+12,000 troops" share almost no words. Sentence embeddings bring such pairs close, but they
+also bring close two different facts of one story ("troops arrived in Kursk" / "troops
+trained in Primorsky"). So embeddings only propose: a pair above `CLOSE` must also agree on
+what the texts state, and share a name or a number, unless it is above `SAME`, where
+wording and meaning leave little room. Nothing here joins figures that differ or a denial with an
+assertion: the caller blocks on those (`block`), and they meet in the disagreement ledger.
+
+What the texts state (`Facts`): the names they mention (capitalised words that do not open a
+sentence), the numbers they give, the months and years they name, and whether they deny.
+Two texts conflict when one denies and the other does not, their dates (if both have one)
+are not the same day, month or year at the precision of the less precise, or both name
+months (or years, or numbers) and share none.
+
+Candidates are found block by block (a story, a polarity and a figure), as the products of
+the block's unit vectors; a block of more than `EXACT_UP_TO` texts is cut into buckets by
+random hyperplanes first (locality-sensitive hashing: texts with a cosine of 0.7 share a
+bucket of 8 planes in about a third of draws, so several draws are taken), so that large
+piles never compare every pair.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from summarizer.dates import MONTHS
+from summarizer.union_find import UnionFind
+
+__all__ = ["CLOSE", "SAME", "Facts", "facts_of", "join_by_meaning"]
+
+Vectors = npt.NDArray[np.float32]
+
+# Cosine of the texts' embeddings: candidates from CLOSE, joined without a shared name from SAME.
+CLOSE = 0.65
+SAME = 0.82
+EXACT_UP_TO = 3000
+_PLANES = 8
+_DRAWS = 6
+_SEED = 20241219
+
+_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][A-Za-z0-9'-]+")
+_NUMBER = re.compile(r"\b\d[\d,.]*\d\b|\b\d\b")
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+_NEGATION = re.compile(
+    r"\b(?:not|no|never|denied|denies|deny|refused|rejected|n't|without)\b", re.IGNORECASE
+)
+_GENERIC_NAMES = frozenset(
+    "The A An In On At It This That He She They We But And Monday Tuesday Wednesday Thursday "
+    "Friday Saturday Sunday Mr Mrs Ms Dr".split()
+)
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What a text states that a paraphrase must keep."""
+
+    names: frozenset[str]
+    numbers: frozenset[str]
+    months: frozenset[str]
+    years: frozenset[str]
+    negated: bool
+    when: str | None = None
+
+    def conflicts_with(self, other: Facts) -> bool:
+        if self.negated != other.negated:
+            return True
+        if (
+            self.when
+            and other.when
+            and not (self.when.startswith(other.when) or other.when.startswith(self.when))
+        ):
+            return True
+        return any(
+            mine and theirs and not mine & theirs
+            for mine, theirs in (
+                (self.months, other.months),
+                (self.years, other.years),
+                (self.numbers, other.numbers),
+            )
+        )
+
+
+def facts_of(text: str, when: str | None = None) -> Facts:
+    """The names, numbers, months and years `text` states, and whether it denies.
+
+    `when` is a date already read for it (an event's ISO date, at any precision).
+    """
+    years = frozenset(_YEAR.findall(text))
+    return Facts(
+        names=frozenset(n.lower() for n in _NAME.findall(text) if n not in _GENERIC_NAMES)
+        - {m for m in MONTHS},
+        numbers=frozenset(n.replace(",", "") for n in _NUMBER.findall(text)) - years,
+        # Capitalised only: "may" is far more often a verb than the month.
+        months=frozenset(m for m in MONTHS if re.search(rf"\b{m.capitalize()}\b", text)),
+        years=years,
+        negated=bool(_NEGATION.search(text)),
+        when=when,
+    )
+
+
+def join_by_meaning(
+    groups: Sequence[Sequence[int]],
+    vectors: Vectors,
+    blocks: Sequence[Hashable],
+    facts: Sequence[Facts],
+    *,
+    close: float = CLOSE,
+    same: float = SAME,
+) -> list[list[int]]:
+    """Join `groups` (of item indices) when two of their items mean the same thing.
+
+    `vectors[i]` is item i's unit embedding, `blocks[i]` what it must share with any item it
+    joins, `facts[i]` what it states. Groups keep their first-seen order; so do members.
+    """
+    count = len(vectors)
+    joined = UnionFind(count)
+    for members in groups:
+        for member in members[1:]:
+            joined.union(members[0], member)
+    by_block: dict[Hashable, list[int]] = {}
+    for index, block in enumerate(blocks):
+        by_block.setdefault(block, []).append(index)
+    for indices in by_block.values():
+        for first, second, cosine in _candidate_pairs(indices, vectors, close):
+            if joined.find(first) == joined.find(second):
+                continue
+            a, b = facts[first], facts[second]
+            if a.conflicts_with(b):
+                continue
+            if cosine >= same or a.names & b.names or a.numbers & b.numbers:
+                joined.union(first, second)
+    return joined.groups()
+
+
+def _candidate_pairs(
+    indices: list[int], vectors: Vectors, close: float
+) -> list[tuple[int, int, float]]:
+    if len(indices) < 2:
+        return []
+    if len(indices) <= EXACT_UP_TO:
+        return _pairs_above(indices, vectors, close)
+    seen: set[tuple[int, int]] = set()
+    pairs: list[tuple[int, int, float]] = []
+    generator = np.random.default_rng(_SEED)
+    block = vectors[indices]
+    for _ in range(_DRAWS):
+        planes = generator.standard_normal((vectors.shape[1], _PLANES)).astype(np.float32)
+        codes = (block @ planes > 0) @ (1 << np.arange(_PLANES))
+        buckets: dict[int, list[int]] = {}
+        for position, code in enumerate(codes.tolist()):
+            buckets.setdefault(code, []).append(indices[position])
+        for bucket in buckets.values():
+            for pair in _pairs_above(bucket, vectors, close):
+                if (pair[0], pair[1]) not in seen:
+                    seen.add((pair[0], pair[1]))
+                    pairs.append(pair)
+    return sorted(pairs)
+
+
+def _pairs_above(
+    indices: list[int], vectors: Vectors, close: float
+) -> list[tuple[int, int, float]]:
+    block = vectors[indices]
+    cosines = block @ block.T
+    rows, columns = np.nonzero(np.triu(cosines >= close, k=1))
+    return [
+        (indices[row], indices[column], float(cosines[row, column]))
+        for row, column in zip(rows.tolist(), columns.tolist(), strict=True)
+    ]
