@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -313,8 +314,29 @@ def _event(claim: Claim, draft: Any, named: str | None) -> Event:
         location=None,
         date=date,
         date_precision=_precision(date),
+        trigger=event_trigger(claim.predicate, claim.evidence[0].quote),
         evidence=claim.evidence,
     )
+
+
+# Words of a predicate that are not the happening itself: "has been sent", "will be held".
+_AUXILIARIES = frozenset(
+    "is are was were be been being am has have had having do does did will would shall should "
+    "can could may might must not no never also reportedly allegedly to of by up out off in on "
+    "at for with from into over about as".split()
+)
+_WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")
+
+
+def event_trigger(predicate: str, sentence: str) -> str | None:
+    """The event's own word in its sentence: the last word of the model's predicate that the
+    sentence has ("were arrested" -> "arrested"), as the sentence writes it."""
+    in_sentence = {word.lower(): word for word in _WORD.findall(sentence)}
+    for word in reversed(_WORD.findall(predicate)):
+        lowered = word.lower()
+        if lowered not in _AUXILIARIES and lowered in in_sentence:
+            return in_sentence[lowered]
+    return None
 
 
 _PRECISION_BY_LENGTH: dict[int, DatePrecision] = {10: "day", 7: "month", 4: "year"}

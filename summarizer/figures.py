@@ -29,9 +29,11 @@ _CANONICAL_NOUNS = {
     ),
     **dict.fromkeys("tonnes tonne tons ton metric".split(), "tonne"),
 }
+# Nouns that count parts of what the noun after "of" names.
+_PARTITIVES = frozenset("members member units unit contingents contingent groups group".split())
 _SKIPPED = frozenset(
     "of the a an more than some about around nearly almost over under at least up to as many "
-    "much".split()
+    "much its their his her elite".split()
 )
 _IRREGULAR_VERBS = frozenset("sent left fled hurt dead died lost held made built".split())
 # Words that end the noun phrase a figure opens: "12,000 North Korean troops | have been".
@@ -47,8 +49,9 @@ _CANONICAL_VERBS = {
     **dict.fromkeys("evacuated relocated displaced".split(), "evacuated"),
     **dict.fromkeys("supplied delivered shipped provided transported".split(), "supplied"),
 }
-# How far after the figure the measuring verb may stand.
+# How far after the figure the measuring verb may stand, and how far before it.
 _VERB_WINDOW = 8
+_VERB_BEFORE = 3
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,10 @@ def figure_context(figure_text: str, sentence: str, *, fallback_verb: str = "") 
     after = _WORD.findall(lowered[position + len(figure_text) :]) if position >= 0 else []
     noun = _head_noun(figure_words, [w.lower() for w in after])
     measures = tuple(w for w in (x.lower() for x in after[:_VERB_WINDOW]) if _is_measuring_verb(w))
+    if not measures and position >= 0:
+        # The verb may come first: "has dispatched 1,500 members of its special forces".
+        before = _WORD.findall(lowered[:position])[-_VERB_BEFORE:]
+        measures = tuple(w for w in reversed(before) if _is_measuring_verb(w))[:1]
     if not measures and fallback_verb:
         verbs = [w.lower() for w in _WORD.findall(fallback_verb)]
         measures = tuple(w for w in verbs if _is_measuring_verb(w)) or tuple(verbs[-1:])
@@ -87,15 +94,24 @@ def figure_context(figure_text: str, sentence: str, *, fallback_verb: str = "") 
 
 
 def _head_noun(figure_words: list[str], after: list[str]) -> str:
-    """The last word of the noun phrase the figure opens ("North Korean troops": troops)."""
+    """The last word of the noun phrase the figure opens ("North Korean troops": troops);
+    of a part, the whole it is part of ("1,500 members of its special forces": forces)."""
     phrase = [w for w in figure_words if w not in NUMBER_WORDS and w not in _SKIPPED]
     if not phrase:
-        for word in after:
-            if word in PHRASE_END or _is_measuring_verb(word):
-                break
-            if word not in _SKIPPED:
-                phrase.append(word)
+        phrase = _noun_phrase(after)
+    elif phrase[-1] in _PARTITIVES and after[:1] == ["of"]:
+        phrase = _noun_phrase(after[1:]) or phrase
     return _canonical(phrase[-1]) if phrase else ""
+
+
+def _noun_phrase(words: list[str]) -> list[str]:
+    phrase: list[str] = []
+    for word in words:
+        if word in PHRASE_END or _is_measuring_verb(word):
+            break
+        if word not in _SKIPPED:
+            phrase.append(word)
+    return phrase
 
 
 def _is_measuring_verb(word: str) -> bool:

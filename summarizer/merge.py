@@ -231,6 +231,7 @@ def citation_for(
 ) -> Citation:
     """A citation that shows the quote only when grounding verified or repaired it."""
     shown = evidence.status != "unverified"
+    trigger = item.trigger if isinstance(item, Event) else None
     return Citation(
         source=source.number,
         article_id=source.article_id,
@@ -241,6 +242,7 @@ def citation_for(
         start=evidence.start if shown else None,
         end=evidence.end if shown else None,
         status=evidence.status,
+        trigger=trigger if shown else None,
     )
 
 

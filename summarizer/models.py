@@ -136,6 +136,11 @@ class Event(_Frozen):
     location: str | None = None
     date: str | None = Field(default=None, pattern=PARTIAL_DATE_PATTERN)
     date_precision: DatePrecision
+    trigger: str | None = Field(
+        default=None,
+        description="The event's own word in its sentence (its verb or noun, e.g. 'arrested'), "
+        "as the sentence writes it; None when the sentence has none of the model's words.",
+    )
     evidence: list[Evidence]
 
 
@@ -200,6 +205,9 @@ class Citation(_Frozen):
     start: int | None = None
     end: int | None = None
     status: EvidenceStatus
+    trigger: str | None = Field(
+        default=None, description="For an event: its own word in the quote (`Event.trigger`)."
+    )
 
     @model_validator(mode="after")
     def _unverified_shows_no_quote(self) -> Citation:

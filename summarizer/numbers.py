@@ -54,10 +54,11 @@ _POINT_THOUSANDS = re.compile(
     re.IGNORECASE,
 )
 _RANGE_JOINER = re.compile(r"^\s*(?:to|-|\u2013|and)\s*$", re.IGNORECASE)
+# "many" in "as many as a million" opens no figure: "a million" does.
 _FIGURE_START = re.compile(
-    r"\d[\d,.]*(?:\s*(?:thousand|million|billion)\b)?|\bhalf a (?:dozen|hundred|thousand|"
-    r"million|billion)\b|\b(?:a dozen|"
-    + "|".join(sorted(set(_WORD_VALUES) | set(_VAGUE_WORDS), key=len, reverse=True))
+    r"\d[\d,.]*(?:\s*(?:thousand|million|billion)\b)?|\b(?:half )?a (?:dozen|hundred|"
+    r"thousand|million|billion)\b|\bmany\b(?!\s+as\b)|\b(?:"
+    + "|".join(sorted((set(_WORD_VALUES) | set(_VAGUE_WORDS)) - {"many"}, key=len, reverse=True))
     + r")\b",
     re.IGNORECASE,
 )

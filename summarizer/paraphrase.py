@@ -6,8 +6,11 @@ paraphrase: "Pyongyang dispatched about 12,000 soldiers" and "North Korea has se
 also bring close two different facts of one story ("troops arrived in Kursk" / "troops
 trained in Primorsky"). So embeddings only propose: a pair above `CLOSE` must also agree on
 what the texts state, and share a name or a number, unless it is above `SAME`, where
-wording and meaning leave little room. Nothing here joins figures that differ or a denial with an
-assertion: the caller blocks on those (`block`), and they meet in the disagreement ledger.
+wording and meaning leave little room. A name most texts of the block mention ("North
+Korea" in a story about North Korea) is no anchor, and two groups join only when they are
+close as wholes (their centroids), so that one pair cannot chain two topics together.
+Nothing here joins figures that differ or a denial with an assertion: the caller blocks on
+those (`blocks`), and different figures meet in the disagreement ledger.
 
 What the texts state (`Facts`): the names they mention (capitalised words that do not open a
 sentence), the numbers they give, the months and years they name, and whether they deny.
@@ -25,6 +28,7 @@ piles never compare every pair.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 
@@ -39,8 +43,11 @@ __all__ = ["CLOSE", "SAME", "Facts", "facts_of", "join_by_meaning"]
 Vectors = npt.NDArray[np.float32]
 
 # Cosine of the texts' embeddings: candidates from CLOSE, joined without a shared name from SAME.
-CLOSE = 0.65
-SAME = 0.82
+CLOSE = 0.75
+SAME = 0.85
+# A name in more than this share of a block's texts ("North Korea" in a story about North
+# Korea) tells nothing about whether two of them state the same fact.
+DISTINCTIVE_SHARE = 0.25
 EXACT_UP_TO = 3000
 _PLANES = 8
 _DRAWS = 6
@@ -128,16 +135,40 @@ def join_by_meaning(
     by_block: dict[Hashable, list[int]] = {}
     for index, block in enumerate(blocks):
         by_block.setdefault(block, []).append(index)
+    common = _common_names(facts)
+    members = {root: [root] for root in range(count)}
+    for group in groups:
+        members[group[0]] = list(group)
     for indices in by_block.values():
         for first, second, cosine in _candidate_pairs(indices, vectors, close):
-            if joined.find(first) == joined.find(second):
+            a_root, b_root = joined.find(first), joined.find(second)
+            if a_root == b_root:
                 continue
             a, b = facts[first], facts[second]
             if a.conflicts_with(b):
                 continue
-            if cosine >= same or a.names & b.names or a.numbers & b.numbers:
-                joined.union(first, second)
+            anchored = (a.names & b.names) - common or a.numbers & b.numbers
+            if not (cosine >= same or anchored):
+                continue
+            # Against chaining: the two groups as wholes must be close, not just one pair.
+            if _centroid(vectors, members[a_root]) @ _centroid(vectors, members[b_root]) < close:
+                continue
+            joined.union(first, second)
+            merged = members.pop(a_root) + members.pop(b_root)
+            members[joined.find(first)] = merged
     return joined.groups()
+
+
+def _common_names(facts: Sequence[Facts]) -> frozenset[str]:
+    counts = Counter(name for fact in facts for name in fact.names)
+    limit = max(2, DISTINCTIVE_SHARE * len(facts))
+    return frozenset(name for name, count in counts.items() if count > limit)
+
+
+def _centroid(vectors: Vectors, indices: list[int]) -> Vectors:
+    mean = vectors[indices].mean(axis=0)
+    unit: Vectors = mean / max(float(np.linalg.norm(mean)), 1e-12)
+    return unit
 
 
 def _candidate_pairs(

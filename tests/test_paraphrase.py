@@ -29,7 +29,8 @@ def test_paraphrases_sharing_a_name_are_joined(embedder: LocalEmbedder) -> None:
         "Smoke from the fire closed the A614 road for six hours.",
         "The A614 was shut for six hours because of the smoke.",
         "The owner, Calder Logistics, said the cause of the fire was not yet known.",
-        "Calder Logistics, which owns the building, said it did not yet know what started it.",
+        "Calder Logistics, which owns the building, said it did not yet know what had "
+        "started the blaze.",
     ]
     assert _join(embedder, texts) == [[0, 1], [2, 3]]
 
