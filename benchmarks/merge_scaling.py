@@ -23,7 +23,15 @@ be 100). Steps below 2,000 claims carry no such target: blocks that small compar
 pair, by design.
 
     python -m benchmarks.merge_scaling [--sizes 1000,10000,100000] [--baseline-cap 600]
-        [--seed 20260302] [--articles-per-story N] [--results-dir benchmarks/results]
+        [--seed 20260302] [--articles-per-story N] [--embeddings]
+        [--results-dir benchmarks/results]
+
+`--embeddings` merges by meaning too, with the embeddings precomputed before the clock
+starts (as a run's would be, computed once per text): the stage then also finds candidate
+pairs by their vectors and decides them (`summarizer/paraphrase.py`). The vectors stand in
+for real ones: each text's is the normalised sum of a fixed random vector per word, so
+near-duplicates are close and unrelated texts are not, at no model cost. There is no
+baseline then (results in `merge_scaling_embeddings.json` and `.md`).
 
 Stories span 3 to 20 articles; `--articles-per-story 1000` makes one story's names common
 to nearly every claim instead, the hardest case for the word index (results then go to
@@ -38,7 +46,9 @@ the machine and how busy it is. Memory is read with `resource`, so Unix only.
 from __future__ import annotations
 
 import argparse
+import functools
 import gc
+import hashlib
 import json
 import resource
 import subprocess
@@ -50,12 +60,15 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
+
 from benchmarks import merge_baseline
 from benchmarks._report import RESULTS_DIR, Figure, table_lines, write_report
 from benchmarks.synthetic_claims import Corpus, synthetic_corpus
 from summarizer import ledger
 from summarizer.ledger import build_ledger
-from summarizer.merge import figure_key, merge_claims, merge_events
+from summarizer.merge import comparable_text, figure_key, meaning_text, merge_claims, merge_events
 from summarizer.models import Disagreement, MergedClaim, MergedEvent
 
 TARGET_SECONDS = {10_000: 3.0, 100_000: 60.0}
@@ -77,17 +90,17 @@ Stage = Callable[..., Any]
 def main(argv: Sequence[str] | None = None) -> int:
     options = _parser().parse_args(argv)
     if options.worker:
-        pile = _Pile(options.size, options.seed, options.articles_per_story)
+        pile = _Pile(options.size, options.seed, options.articles_per_story, options.embeddings)
         print(json.dumps(_work(options.worker, pile)))
         return 0
     sizes = sorted(int(size) for size in options.sizes.split(","))
     measured: list[dict[str, Any]] = []
     for size in sizes:
         print(f"{size:,} claims: package ...", flush=True)
-        pile = _Pile(size, options.seed, options.articles_per_story)
+        pile = _Pile(size, options.seed, options.articles_per_story, options.embeddings)
         run = {"size": size, "package": _fastest_package_run(pile)}
         estimate = _baseline_estimate(measured, size)
-        if estimate is not None and estimate > options.baseline_cap:
+        if options.embeddings or (estimate is not None and estimate > options.baseline_cap):
             run["baseline"] = {"skipped": True, "estimated_seconds": estimate}
         else:
             print(f"{size:,} claims: baseline ...", flush=True)
@@ -102,10 +115,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         "seed": options.seed,
         "articles_per_story": options.articles_per_story or "3-20",
         "baseline_cap": options.baseline_cap,
+        "embeddings": options.embeddings,
     }
+    name = "merge_scaling" + ("_one_story" if options.articles_per_story else "")
+    name += "_embeddings" if options.embeddings else ""
     json_path, markdown_path = write_report(
-        "merge_scaling_one_story" if options.articles_per_story else "merge_scaling",
-        title="Merge scaling" + (" (one story)" if options.articles_per_story else ""),
+        name,
+        title="Merge scaling"
+        + (" (one story)" if options.articles_per_story else "")
+        + (", by meaning too (embeddings precomputed)" if options.embeddings else ""),
         about=ABOUT,
         parameters=parameters,
         figures=figures,
@@ -124,6 +142,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--seed", type=int, default=20260302)
     parser.add_argument("--articles-per-story", type=int, help="default: 3 to 20, at random")
+    parser.add_argument("--embeddings", action="store_true", help="merge by meaning too")
     parser.add_argument("--results-dir", type=Path, default=RESULTS_DIR)
     parser.add_argument("--worker", choices=["package", "baseline"], help=argparse.SUPPRESS)
     parser.add_argument("--size", type=int, help=argparse.SUPPRESS)
@@ -135,6 +154,7 @@ class _Pile:
     size: int
     seed: int
     articles_per_story: int | None
+    embeddings: bool = False
 
     def corpus(self) -> Corpus:
         return synthetic_corpus(
@@ -148,6 +168,8 @@ def _in_process(which: str, pile: _Pile, cap: float | None) -> dict[str, Any]:
     command += ["--size", str(pile.size), "--seed", str(pile.seed)]
     if pile.articles_per_story:
         command += ["--articles-per-story", str(pile.articles_per_story)]
+    if pile.embeddings:
+        command.append("--embeddings")
     # The cap is on the stage; building the pile takes a few seconds more at most.
     timeout = None if cap is None else cap + 30 + pile.size / 2000
     try:
@@ -188,8 +210,14 @@ def _work(which: str, pile: _Pile) -> dict[str, Any]:
     gc.collect()
     rss_before = _peak_rss()
     if which == "package":
+        claims_stage: Stage = merge_claims
+        events_stage: Stage = merge_events
+        if pile.embeddings:
+            embedder = _HashedWords(corpus)
+            claims_stage = functools.partial(merge_claims, embedder=embedder)
+            events_stage = functools.partial(merge_events, embedder=embedder)
         timings, (claims, events, slots) = _timed_stage(
-            merge_claims, merge_events, build_ledger, corpus
+            claims_stage, events_stage, build_ledger, corpus
         )
         return {
             **timings,
@@ -217,6 +245,31 @@ def _work(which: str, pile: _Pile) -> dict[str, Any]:
         "same_events": merge_events(corpus.extractions, corpus.sources) == events,
         **_compare_ledgers(build_ledger(package_claims, corpus.sources), slots),
     }
+
+
+class _HashedWords:
+    """Precomputed stand-in vectors: per text, the normalised sum of a random unit vector
+    per word (seeded by the word), for every text the stage will ask for."""
+
+    name = "hashed words"
+
+    def __init__(self, corpus: Corpus) -> None:
+        words: dict[str, npt.NDArray[np.float32]] = {}
+        self._vectors: dict[str, npt.NDArray[np.float32]] = {}
+        items = [i for e in corpus.extractions for i in (*e.claims, *e.events)]
+        for text in {meaning_text(item) for item in items}:
+            total = np.zeros(384, dtype=np.float32)
+            for word in comparable_text(text).split():
+                if word not in words:
+                    seed = int.from_bytes(hashlib.sha256(word.encode()).digest()[:8], "little")
+                    words[word] = (
+                        np.random.default_rng(seed).standard_normal(384).astype(np.float32)
+                    )
+                total += words[word]
+            self._vectors[text] = total / max(float(np.linalg.norm(total)), 1e-12)
+
+    def embed(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        return np.stack([self._vectors[text] for text in texts])
 
 
 def _timed_stage(

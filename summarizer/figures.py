@@ -75,11 +75,20 @@ class FigureContext:
 
 
 @lru_cache(maxsize=4096)
-def figure_context(figure_text: str, sentence: str, *, fallback_verb: str = "") -> FigureContext:
-    """Read the counted noun and measuring verbs of `figure_text` in `sentence`."""
+def figure_context(figure_text: str, sentence: str, *, verb: str = "") -> FigureContext:
+    """Read the counted noun and measuring verbs of `figure_text` in `sentence`.
+
+    `verb` is the claim's predicate: its words end the figure's noun phrase ("800 people |
+    live"), and a measuring verb among them serves when the sentence shows none near the
+    figure.
+    """
     lowered = sentence.lower()
     position = lowered.find(figure_text.lower())
+    verb_words = [w.lower() for w in _WORD.findall(verb)]
     figure_words = [w.lower() for w in _WORD.findall(figure_text)]
+    if verb_words:
+        cut = next((i for i, w in enumerate(figure_words) if w in verb_words), len(figure_words))
+        figure_words = figure_words[:cut]
     after = _WORD.findall(lowered[position + len(figure_text) :]) if position >= 0 else []
     noun = _head_noun(figure_words, [w.lower() for w in after])
     measures = tuple(w for w in (x.lower() for x in after[:_VERB_WINDOW]) if _is_measuring_verb(w))
@@ -87,9 +96,8 @@ def figure_context(figure_text: str, sentence: str, *, fallback_verb: str = "") 
         # The verb may come first: "has dispatched 1,500 members of its special forces".
         before = _WORD.findall(lowered[:position])[-_VERB_BEFORE:]
         measures = tuple(w for w in reversed(before) if _is_measuring_verb(w))[:1]
-    if not measures and fallback_verb:
-        verbs = [w.lower() for w in _WORD.findall(fallback_verb)]
-        measures = tuple(w for w in verbs if _is_measuring_verb(w)) or tuple(verbs[-1:])
+    if not measures:
+        measures = tuple(w for w in verb_words if _is_measuring_verb(w))
     return FigureContext(noun=noun, measures=measures)
 
 

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from itertools import pairwise
 
 from summarizer.figures import FigureContext, figure_context
-from summarizer.merge import comparable_text, figure_key, same_claimant
+from summarizer.merge import figure_key, same_claimant
 from summarizer.models import (
     Difference,
     DifferenceKind,
@@ -30,6 +30,10 @@ from summarizer.models import (
 )
 
 EVERY_PAIR_UP_TO = 20
+# Figures of these measure time or name a date, they count nothing a ledger compares.
+_NOT_COUNTS = frozenset(
+    "second minute hour day week month year decade century time percent per cent".split()
+)
 # Vague figures have no interval; in a large slot they follow every figure that has one.
 _VAGUE = (math.inf, math.inf)
 
@@ -42,7 +46,9 @@ def build_ledger(
     for claim in claims:
         if claim.quantity is None or claim.polarity != "asserted":
             continue
-        slots.setdefault(_slot_of(claim), []).append(claim)
+        slot = _slot_of(claim)
+        if slot is not None:
+            slots.setdefault(slot, []).append(claim)
     _attach_figures_without_a_verb(slots)
     by_number = {s.number: s for s in sources}
     ledger: list[Disagreement] = []
@@ -150,14 +156,19 @@ def _interval(quantity: Quantity) -> tuple[float, float] | None:
     }.get(quantity.qualifier, (value, value))
 
 
-def _slot_of(claim: MergedClaim) -> tuple[str, str]:
+def _slot_of(claim: MergedClaim) -> tuple[str, str] | None:
+    """What the figure counts and how, as its verified sentence says; None when the sentence
+    names nothing it counts (a bare "10," or "1"), when the figure is a time span or a year
+    rather than a count, or when no sentence was verified: the model's own label for what is
+    counted is not evidence, and a slot named from it ("unknown unknown") misleads."""
     assert claim.quantity is not None
-    sentence = next((c.quote for c in claim.citations if c.quote), "")
-    context = figure_context(claim.quantity.text, sentence, fallback_verb=claim.predicate)
-    if context.noun:
-        return context.slot
-    # No sentence to read (unverified quote): fall back to the model's own label.
-    return (comparable_text(f"{claim.quantity.counted} {claim.quantity.unit or ''}"), "")
+    sentence = next((c.quote for c in claim.citations if c.quote), None)
+    if sentence is None:
+        return None
+    context = figure_context(claim.quantity.text, sentence, verb=claim.predicate)
+    if not context.noun or context.noun in _NOT_COUNTS:
+        return None
+    return context.slot
 
 
 def _attach_figures_without_a_verb(slots: dict[tuple[str, str], list[MergedClaim]]) -> None:

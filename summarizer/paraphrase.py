@@ -49,6 +49,7 @@ SAME = 0.85
 # Korea) tells nothing about whether two of them state the same fact.
 DISTINCTIVE_SHARE = 0.25
 EXACT_UP_TO = 3000
+_BLAS_FROM = 300
 _PLANES = 8
 _DRAWS = 6
 _SEED = 20241219
@@ -136,11 +137,20 @@ def join_by_meaning(
     for index, block in enumerate(blocks):
         by_block.setdefault(block, []).append(index)
     common = _common_names(facts)
-    members = {root: [root] for root in range(count)}
-    for group in groups:
-        members[group[0]] = list(group)
+    # Each group's vector sum, kept by its root: a centroid without revisiting members.
+    totals = {index: vectors[index].astype(np.float64) for index in range(count)}
+    for members in groups:
+        root = joined.find(members[0])
+        totals[root] = vectors[list(members)].sum(axis=0, dtype=np.float64)
+    # Pairs within one group already are joined: filtered out as arrays, before any Python
+    # work per pair (near-duplicates are most of the close pairs).
+    label = np.zeros(count, dtype=np.int64)
+    for number, members in enumerate(groups):
+        label[list(members)] = number
     for indices in by_block.values():
-        for first, second, cosine in _candidate_pairs(indices, vectors, close):
+        pairs = _candidate_pairs(np.array(indices, dtype=np.int64), vectors, label, close)
+        # Strongest first, so a group meets its closest match before a looser one.
+        for first, second, cosine in sorted(pairs, key=lambda pair: -pair[2]):
             a_root, b_root = joined.find(first), joined.find(second)
             if a_root == b_root:
                 continue
@@ -151,11 +161,10 @@ def join_by_meaning(
             if not (cosine >= same or anchored):
                 continue
             # Against chaining: the two groups as wholes must be close, not just one pair.
-            if _centroid(vectors, members[a_root]) @ _centroid(vectors, members[b_root]) < close:
+            if _cosine(totals[a_root], totals[b_root]) < close:
                 continue
             joined.union(first, second)
-            merged = members.pop(a_root) + members.pop(b_root)
-            members[joined.find(first)] = merged
+            totals[joined.find(first)] = totals.pop(a_root) + totals.pop(b_root)
     return joined.groups()
 
 
@@ -165,44 +174,47 @@ def _common_names(facts: Sequence[Facts]) -> frozenset[str]:
     return frozenset(name for name, count in counts.items() if count > limit)
 
 
-def _centroid(vectors: Vectors, indices: list[int]) -> Vectors:
-    mean = vectors[indices].mean(axis=0)
-    unit: Vectors = mean / max(float(np.linalg.norm(mean)), 1e-12)
-    return unit
+def _cosine(first: npt.NDArray[np.float64], second: npt.NDArray[np.float64]) -> float:
+    norms = float(np.linalg.norm(first)) * float(np.linalg.norm(second))
+    return float(first @ second) / max(norms, 1e-12)
+
+
+Indices = npt.NDArray[np.int64]
 
 
 def _candidate_pairs(
-    indices: list[int], vectors: Vectors, close: float
+    indices: Indices, vectors: Vectors, label: Indices, close: float
 ) -> list[tuple[int, int, float]]:
     if len(indices) < 2:
         return []
     if len(indices) <= EXACT_UP_TO:
-        return _pairs_above(indices, vectors, close)
-    seen: set[tuple[int, int]] = set()
-    pairs: list[tuple[int, int, float]] = []
+        return _pairs_above(indices, vectors, label, close)
+    found: dict[tuple[int, int], float] = {}
     generator = np.random.default_rng(_SEED)
     block = vectors[indices]
     for _ in range(_DRAWS):
         planes = generator.standard_normal((vectors.shape[1], _PLANES)).astype(np.float32)
         codes = (block @ planes > 0) @ (1 << np.arange(_PLANES))
-        buckets: dict[int, list[int]] = {}
-        for position, code in enumerate(codes.tolist()):
-            buckets.setdefault(code, []).append(indices[position])
-        for bucket in buckets.values():
-            for pair in _pairs_above(bucket, vectors, close):
-                if (pair[0], pair[1]) not in seen:
-                    seen.add((pair[0], pair[1]))
-                    pairs.append(pair)
-    return sorted(pairs)
+        order = np.argsort(codes, kind="stable")
+        bounds = np.flatnonzero(np.diff(codes[order])) + 1
+        for bucket in np.split(indices[order], bounds):
+            for first, second, cosine in _pairs_above(bucket, vectors, label, close):
+                found[(first, second)] = cosine
+    return [(first, second, cosine) for (first, second), cosine in found.items()]
 
 
 def _pairs_above(
-    indices: list[int], vectors: Vectors, close: float
+    indices: Indices, vectors: Vectors, label: Indices, close: float
 ) -> list[tuple[int, int, float]]:
+    if len(indices) < 2:
+        return []
     block = vectors[indices]
-    cosines = block @ block.T
-    rows, columns = np.nonzero(np.triu(cosines >= close, k=1))
-    return [
-        (indices[row], indices[column], float(cosines[row, column]))
-        for row, column in zip(rows.tolist(), columns.tolist(), strict=True)
-    ]
+    # A BLAS product has a fixed cost of waking its threads (milliseconds when the cores are
+    # busy); einsum's plain loop is faster for the small blocks most of these are.
+    cosines = block @ block.T if len(indices) > _BLAS_FROM else np.einsum("ij,kj->ik", block, block)
+    keep = np.triu(cosines >= close, k=1)
+    keep &= label[indices][:, None] != label[indices][None, :]
+    rows, columns = np.nonzero(keep)
+    firsts, seconds = indices[rows], indices[columns]
+    low, high = np.minimum(firsts, seconds), np.maximum(firsts, seconds)
+    return list(zip(low.tolist(), high.tolist(), cosines[rows, columns].tolist(), strict=True))

@@ -244,3 +244,47 @@ def test_slots_are_read_from_the_sentence_not_the_models_generic_label() -> None
 
     assert [slot.slot for slot in ledger] == ["tonnes leaked"]
     assert [d.kind for d in ledger[0].differences] == ["conflict"]
+
+
+def _slots(*rows: tuple[str, str]) -> list[tuple[str, list[str]]]:
+    """rows: (sentence, figure as the model pointed at it); one outlet each."""
+    ledger = _ledger(
+        *(
+            (f"Outlet {i}", sentence, "unattributed", quantity(text, None, "unknown"), None)
+            for i, (sentence, text) in enumerate(rows)
+        )
+    )
+    return [(d.slot, [e.quantity.text for e in d.entries]) for d in ledger]
+
+
+def test_figures_that_count_nothing_the_sentence_names_are_not_a_disagreement() -> None:
+    # Once slots named "unknown unknown" (figures "10," / "28." / "55,"), "lives live"
+    # ("800 people live" / "10, 000") and "minutes called" ("10 minutes" / "1").
+    assert _slots(
+        ("The vote was 10, then 28.", "10,"),
+        ("Turnout rose by 55, the clerk said.", "55,"),
+    ) == []
+    assert _slots(
+        ("Police were called 10 minutes after the alarm.", "10 minutes"),
+        ("Police were called at 1 in the morning.", "1"),
+    ) == []
+    assert _slots(
+        ("The report was published in 2024.", "2024"),
+        ("The report was published in 2025.", "2025"),
+    ) == []
+
+
+def test_the_predicate_ends_the_counted_phrase() -> None:
+    first, second = (
+        article("About 800 people live in the village.", outlet="Courier"),
+        article("Some 1,000 people live in the village.", outlet="Observer"),
+    )
+    claims = [
+        claim(a, a.text, figure=quantity(text, value, "people"))
+        for a, text, value in ((first, "About 800 people live", 800), (second, "1,000 people", 1000))
+    ]
+    claims = [c.model_copy(update={"predicate": "live"}) for c in claims]
+    sources = number_sources([first, second])
+    merged = merge_claims([extraction(first, claims[:1]), extraction(second, claims[1:])], sources)
+    ledger = build_ledger(merged, sources)
+    assert [d.slot for d in ledger] == ["people"]
