@@ -331,7 +331,7 @@ _WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")
 def event_trigger(predicate: str, sentence: str) -> str | None:
     """The event's own word in its sentence: the last word of the model's predicate that the
     sentence has ("were arrested" -> "arrested"), as the sentence writes it."""
-    in_sentence = {word.lower(): word for word in _WORD.findall(sentence)}
+    in_sentence: dict[str, str] = {word.lower(): word for word in _WORD.findall(sentence)}
     for word in reversed(_WORD.findall(predicate)):
         lowered = word.lower()
         if lowered not in _AUXILIARIES and lowered in in_sentence:

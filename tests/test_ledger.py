@@ -260,18 +260,27 @@ def _slots(*rows: tuple[str, str]) -> list[tuple[str, list[str]]]:
 def test_figures_that_count_nothing_the_sentence_names_are_not_a_disagreement() -> None:
     # Once slots named "unknown unknown" (figures "10," / "28." / "55,"), "lives live"
     # ("800 people live" / "10, 000") and "minutes called" ("10 minutes" / "1").
-    assert _slots(
-        ("The vote was 10, then 28.", "10,"),
-        ("Turnout rose by 55, the clerk said.", "55,"),
-    ) == []
-    assert _slots(
-        ("Police were called 10 minutes after the alarm.", "10 minutes"),
-        ("Police were called at 1 in the morning.", "1"),
-    ) == []
-    assert _slots(
-        ("The report was published in 2024.", "2024"),
-        ("The report was published in 2025.", "2025"),
-    ) == []
+    assert (
+        _slots(
+            ("The vote was 10, then 28.", "10,"),
+            ("Turnout rose by 55, the clerk said.", "55,"),
+        )
+        == []
+    )
+    assert (
+        _slots(
+            ("Police were called 10 minutes after the alarm.", "10 minutes"),
+            ("Police were called at 1 in the morning.", "1"),
+        )
+        == []
+    )
+    assert (
+        _slots(
+            ("The report was published in 2024.", "2024"),
+            ("The report was published in 2025.", "2025"),
+        )
+        == []
+    )
 
 
 def test_the_predicate_ends_the_counted_phrase() -> None:
@@ -279,9 +288,9 @@ def test_the_predicate_ends_the_counted_phrase() -> None:
         article("About 800 people live in the village.", outlet="Courier"),
         article("Some 1,000 people live in the village.", outlet="Observer"),
     )
+    figures = ((first, "About 800 people live", 800), (second, "1,000 people", 1000))
     claims = [
-        claim(a, a.text, figure=quantity(text, value, "people"))
-        for a, text, value in ((first, "About 800 people live", 800), (second, "1,000 people", 1000))
+        claim(a, a.text, figure=quantity(text, value, "people")) for a, text, value in figures
     ]
     claims = [c.model_copy(update={"predicate": "live"}) for c in claims]
     sources = number_sources([first, second])
