@@ -25,8 +25,8 @@ schemas: $(VENV)/.test
 
 ## Re-record the end-to-end cassettes from the embedded model (slow: minutes).
 record: $(VENV)/.embedded $(VENV)/.test
-	rm -rf cassettes/test_end_to_end cassettes/test_inputs_end_to_end
-	$(BIN)/python -m pytest tests/test_end_to_end.py tests/test_inputs_end_to_end.py --record-mode=once
+	rm -rf cassettes/test_end_to_end cassettes/test_inputs_end_to_end cassettes/test_merge_by_meaning
+	$(BIN)/python -m pytest tests/test_end_to_end.py tests/test_inputs_end_to_end.py tests/test_merge_by_meaning.py --record-mode=once
 
 ## Benchmarks against their baselines, no model needed (results in benchmarks/results/).
 bench: $(VENV)/.test
