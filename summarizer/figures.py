@@ -16,7 +16,7 @@ from summarizer.sentences import NUMBER_WORDS
 
 CASUALTY_WORDS = frozenset(
     "killed dead died deaths death injured wounded hurt hospitalised hospitalized "
-    "casualties casualty missing captured".split()
+    "casualties casualty missing captured losses".split()
 )
 _CANONICAL_NOUNS = {
     **dict.fromkeys(
@@ -25,7 +25,9 @@ _CANONICAL_NOUNS = {
         "people",
     ),
     **dict.fromkeys(
-        "troops troop soldiers soldier personnel servicemen force forces".split(), "troops"
+        "troops troop soldiers soldier personnel servicemen serviceman force forces fighters "
+        "fighter".split(),
+        "troops",
     ),
     **dict.fromkeys("tonnes tonne tons ton metric".split(), "tonne"),
 }
@@ -91,14 +93,46 @@ def figure_context(figure_text: str, sentence: str, *, verb: str = "") -> Figure
         figure_words = figure_words[:cut]
     after = _WORD.findall(lowered[position + len(figure_text) :]) if position >= 0 else []
     noun = _head_noun(figure_words, [w.lower() for w in after])
+    implied_measure = ""
+    if not noun and position >= 0:
+        noun, implied_measure = _noun_before(_WORD.findall(lowered[:position]))
     measures = tuple(w for w in (x.lower() for x in after[:_VERB_WINDOW]) if _is_measuring_verb(w))
     if not measures and position >= 0:
         # The verb may come first: "has dispatched 1,500 members of its special forces".
         before = _WORD.findall(lowered[:position])[-_VERB_BEFORE:]
         measures = tuple(w for w in reversed(before) if _is_measuring_verb(w))[:1]
     if not measures:
-        measures = tuple(w for w in verb_words if _is_measuring_verb(w))
+        # The model's predicate only when it is a verb we know measures: its other verbs
+        # ("formed", "marked") name no count.
+        measures = tuple(w for w in verb_words if w in _CANONICAL_VERBS or w in CASUALTY_WORDS)
+    if not measures and implied_measure:
+        measures = (implied_measure,)
     return FigureContext(noun=noun, measures=measures)
+
+
+# Between a noun and the figure that counts it: "casualties might exceed 3,000".
+_BETWEEN_NOUN_AND_FIGURE = frozenset(
+    "might may could would will can exceed exceeds exceeded reach reached reaches total "
+    "totalled totaled number numbered rise rose risen surge surged grow grew stand stood be is "
+    "are was were been to as many much than more over at least up about around some nearly "
+    "almost approximately roughly perhaps possibly".split()
+)
+# "its troop deployment to 100,000": what is deployed is the word before, and it is sent.
+_MEASURE_NOUNS = {"deployment": "sent", "deployments": "sent", "toll": "casualty"}
+
+
+def _noun_before(before: list[str]) -> tuple[str, str]:
+    """The noun a figure counts when it stands before the figure, and the measure that noun
+    itself implies ("death toll": casualty)."""
+    words = [w.lower() for w in before[-6:]]
+    while words and words[-1] in _BETWEEN_NOUN_AND_FIGURE:
+        words.pop()
+    if not words or words[-1] in PHRASE_END:
+        return "", ""
+    noun = words[-1]
+    if noun in _MEASURE_NOUNS and len(words) >= 2:
+        return _canonical(words[-2]), _MEASURE_NOUNS[noun]
+    return _canonical(noun), ""
 
 
 def _head_noun(figure_words: list[str], after: list[str]) -> str:
@@ -106,7 +140,8 @@ def _head_noun(figure_words: list[str], after: list[str]) -> str:
     of a part, the whole it is part of ("1,500 members of its special forces": forces)."""
     phrase = [w for w in figure_words if w not in NUMBER_WORDS and w not in _SKIPPED]
     if not phrase:
-        phrase = _noun_phrase(after)
+        # "dozens of fish", "thousands of troops": the noun comes after "of".
+        phrase = _noun_phrase(after[1:] if after[:1] == ["of"] else after)
     elif phrase[-1] in _PARTITIVES and after[:1] == ["of"]:
         phrase = _noun_phrase(after[1:]) or phrase
     return _canonical(phrase[-1]) if phrase else ""
@@ -133,4 +168,6 @@ def _is_measuring_verb(word: str) -> bool:
 def _canonical(word: str) -> str:
     if word in _CANONICAL_NOUNS:
         return _CANONICAL_NOUNS[word]
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
     return word[:-1] if word.endswith("s") and len(word) > 3 else word

@@ -15,11 +15,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from itertools import pairwise
 
-from summarizer.figures import FigureContext, figure_context
+from summarizer.figures import CASUALTY_WORDS, FigureContext, figure_context
+from summarizer.numbers import figure_spans, is_not_a_count, read_figure
 from summarizer.merge import figure_key, same_claimant
 from summarizer.models import (
+    Citation,
     Difference,
     DifferenceKind,
     Disagreement,
@@ -38,34 +41,94 @@ _NOT_COUNTS = frozenset(
 _VAGUE = (math.inf, math.inf)
 
 
+@dataclass(frozen=True)
+class _Sighting:
+    """One figure one cited sentence states, and the claim it was read with."""
+
+    claim: MergedClaim
+    citation: Citation
+    quantity: Quantity
+
+
 def build_ledger(
     claims: Sequence[MergedClaim], sources: Sequence[Source], *, story: int = 1
 ) -> list[Disagreement]:
-    """Group one story's claims with figures into slots; keep the slots whose figures differ."""
-    slots: dict[tuple[str, str], list[MergedClaim]] = {}
+    """Group one story's figures into slots; keep the slots whose figures differ.
+
+    Every figure of every verified sentence of an asserted claim is read, not only the one
+    the model chose for the claim: "dispatched 1,500 members of its special forces and
+    supplied 8 million rounds" states two figures of two slots.
+    """
+    slots: dict[tuple[str, str], list[_Sighting]] = {}
     for claim in claims:
-        if claim.quantity is None or claim.polarity != "asserted":
+        if claim.polarity != "asserted":
             continue
-        slot = _slot_of(claim)
-        if slot is not None:
-            slots.setdefault(slot, []).append(claim)
+        for sighting, slot in _sightings(claim):
+            slots.setdefault(slot, []).append(sighting)
     _attach_figures_without_a_verb(slots)
+    _attach_casualty_nouns(slots)
     by_number = {s.number: s for s in sources}
     ledger: list[Disagreement] = []
-    for slot, slot_claims in slots.items():
-        if len({figure_key(c.quantity) for c in slot_claims}) < 2:
+    for slot, sightings in slots.items():
+        if not _disputed(sightings):
             continue
-        entries = _entries(slot_claims, by_number)
+        entries = _entries(sightings, by_number)
         ledger.append(
             Disagreement(
                 slot=_slot_label(slot),
                 story=story,
-                unit=slot_claims[0].quantity.unit if slot_claims[0].quantity else None,
+                unit=None,
                 entries=entries,
                 differences=_differences(entries),
             )
         )
     return ledger
+
+
+def _disputed(sightings: Sequence[_Sighting]) -> bool:
+    """Two different figures from two different sources: one article giving "one" and "two
+    states" in a sentence is not a disagreement."""
+    figures_by_source: dict[int, set[tuple[float | None, ...] | None]] = {}
+    for sighting in sightings:
+        figures_by_source.setdefault(sighting.citation.source, set()).add(
+            figure_key(sighting.quantity)
+        )
+    every_figure = set().union(*figures_by_source.values()) if figures_by_source else set()
+    return len(figures_by_source) >= 2 and len(every_figure) >= 2
+
+
+def _sightings(claim: MergedClaim) -> list[tuple[_Sighting, tuple[str, str]]]:
+    found: list[tuple[_Sighting, tuple[str, str]]] = []
+    seen: set[tuple[int, str]] = set()
+    for citation in claim.citations:
+        sentence = citation.quote
+        if sentence is None:
+            continue
+        for start, end in figure_spans(sentence):
+            figure = read_figure(sentence, sentence[start:end])
+            if figure is None or figure.value is None and figure.qualifier != "vague":
+                continue
+            if (citation.source, figure.text) in seen or is_not_a_count(sentence, start, end):
+                continue
+            slot = _slot_of(figure.text, sentence, claim.predicate)
+            if slot is None:
+                continue
+            seen.add((citation.source, figure.text))
+            chosen = (
+                claim.quantity if claim.quantity and claim.quantity.text == figure.text else None
+            )
+            quantity = Quantity(
+                text=figure.text,
+                value=figure.value,
+                low=figure.low,
+                high=figure.high,
+                unit=None,
+                counted=_slot_label(slot),
+                qualifier=figure.qualifier,
+                as_of=chosen.as_of if chosen else None,
+            )
+            found.append((_Sighting(claim, citation, quantity), slot))
+    return found
 
 
 def classify(first: LedgerEntry, second: LedgerEntry) -> tuple[DifferenceKind, str]:
@@ -104,23 +167,19 @@ def classify(first: LedgerEntry, second: LedgerEntry) -> tuple[DifferenceKind, s
     )
 
 
-def _entries(claims: Sequence[MergedClaim], by_number: dict[int, Source]) -> list[LedgerEntry]:
-    entries: list[LedgerEntry] = []
-    for claim in claims:
-        assert claim.quantity is not None
-        for citation in claim.citations:
-            source = by_number[citation.source]
-            entries.append(
-                LedgerEntry(
-                    source=citation.source,
-                    claim_id=claim.id,
-                    outlet=source.outlet,
-                    claimant=citation.claimant or "unattributed",
-                    quantity=claim.quantity,
-                    published=source.published,
-                    citation=citation,
-                )
-            )
+def _entries(sightings: Sequence[_Sighting], by_number: dict[int, Source]) -> list[LedgerEntry]:
+    entries = [
+        LedgerEntry(
+            source=sighting.citation.source,
+            claim_id=sighting.claim.id,
+            outlet=by_number[sighting.citation.source].outlet,
+            claimant=sighting.citation.claimant or "unattributed",
+            quantity=sighting.quantity,
+            published=by_number[sighting.citation.source].published,
+            citation=sighting.citation,
+        )
+        for sighting in sightings
+    ]
     return sorted(entries, key=lambda e: (e.source, e.quantity.text))
 
 
@@ -156,22 +215,18 @@ def _interval(quantity: Quantity) -> tuple[float, float] | None:
     }.get(quantity.qualifier, (value, value))
 
 
-def _slot_of(claim: MergedClaim) -> tuple[str, str] | None:
+def _slot_of(figure_text: str, sentence: str, predicate: str) -> tuple[str, str] | None:
     """What the figure counts and how, as its verified sentence says; None when the sentence
-    names nothing it counts (a bare "10," or "1"), when the figure is a time span or a year
-    rather than a count, or when no sentence was verified: the model's own label for what is
-    counted is not evidence, and a slot named from it ("unknown unknown") misleads."""
-    assert claim.quantity is not None
-    sentence = next((c.quote for c in claim.citations if c.quote), None)
-    if sentence is None:
-        return None
-    context = figure_context(claim.quantity.text, sentence, verb=claim.predicate)
+    names nothing it counts (a bare "10," or "1") or the figure is a time span: the model's
+    own label for what is counted is not evidence, and a slot named from it ("unknown
+    unknown") misleads."""
+    context = figure_context(figure_text, sentence, verb=predicate)
     if not context.noun or context.noun in _NOT_COUNTS:
         return None
     return context.slot
 
 
-def _attach_figures_without_a_verb(slots: dict[tuple[str, str], list[MergedClaim]]) -> None:
+def _attach_figures_without_a_verb(slots: dict[tuple[str, str], list[_Sighting]]) -> None:
     """A figure with no measuring verb ("more than 10,000 troops") joins its noun's main slot."""
     measured: dict[str, list[tuple[str, str]]] = {}
     for key in slots:
@@ -182,6 +237,18 @@ def _attach_figures_without_a_verb(slots: dict[tuple[str, str], list[MergedClaim
         if peers:
             biggest = max(peers, key=lambda key: len(slots[key]))
             slots[biggest].extend(slots.pop((noun, measure)))
+
+
+def _attach_casualty_nouns(slots: dict[tuple[str, str], list[_Sighting]]) -> None:
+    """ "Casualties might exceed 3,000" counts the same as "1,100 soldiers killed or
+    wounded": a figure whose noun is itself a casualty word joins the story's largest
+    casualty slot."""
+    casualty = [key for key in slots if key[1] == "casualty" and key[0] not in CASUALTY_WORDS]
+    if not casualty:
+        return
+    biggest = max(casualty, key=lambda key: len(slots[key]))
+    for key in [k for k in slots if k[0] in CASUALTY_WORDS and k != biggest]:
+        slots[biggest].extend(slots.pop(key))
 
 
 def _context(entry: LedgerEntry) -> FigureContext:

@@ -197,3 +197,29 @@ def _qualifier(
         if pattern.search(before):
             return qualifier
     return "exact"
+
+
+_MONTH_NAMES = (
+    "january|february|march|april|may|june|july|august|september|october|november|december|"
+    "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
+)
+_DATE_AFTER = re.compile(rf"^(?:st|nd|rd|th)?,?\s+(?:of\s+)?(?:{_MONTH_NAMES})\b", re.IGNORECASE)
+_DATE_BEFORE = re.compile(rf"\b(?:{_MONTH_NAMES})\.?\s+$", re.IGNORECASE)
+_YEAR_ONLY = re.compile(r"^(?:1[89]|20)\d\d$")
+_CLOCK_OR_UNIT = re.compile(r"^(?::\d|[a-z%])", re.IGNORECASE)
+
+
+def is_not_a_count(sentence: str, start: int, end: int) -> bool:
+    """Whether the figure at [start, end) of `sentence` is a date, a year, a time of day or a
+    number glued to a unit ("152mm"), or "one of": numbers that count nothing."""
+    text = sentence[start:end]
+    number = re.match(r"\d+(?:[,.]\d+)*", text)
+    after_number = sentence[start + number.end() :] if number else sentence[end:]
+    return bool(
+        (number and _YEAR_ONLY.match(number.group()))
+        or sentence[:start].endswith(":")
+        or (number and _DATE_AFTER.match(after_number))
+        or (number and _CLOCK_OR_UNIT.match(after_number))
+        or _DATE_BEFORE.search(sentence[:start])
+        or re.match(r"one\s+of\b", sentence[start:], re.IGNORECASE)
+    )

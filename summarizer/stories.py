@@ -32,7 +32,7 @@ from summarizer.models import Article
 __all__ = ["STORY_SIMILARITY", "cluster_stories", "tfidf_vectors"]
 
 # The average similarity above which two groups of articles are one story.
-STORY_SIMILARITY = 0.135
+STORY_SIMILARITY = 0.13
 # Names and figures against words, in the similarity of two articles.
 _NAME_WEIGHT = 2.0
 # Within this many days of each other, articles' dates say nothing; beyond, similarity
