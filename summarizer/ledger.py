@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from itertools import pairwise
 
 from summarizer.figures import CASUALTY_WORDS, FigureContext, figure_context
-from summarizer.numbers import figure_spans, is_not_a_count, read_figure
 from summarizer.merge import figure_key, same_claimant
 from summarizer.models import (
     Citation,
@@ -31,6 +30,7 @@ from summarizer.models import (
     Quantity,
     Source,
 )
+from summarizer.numbers import figure_spans, is_not_a_count, read_figure
 
 EVERY_PAIR_UP_TO = 20
 # Figures of these measure time or name a date, they count nothing a ledger compares.
@@ -106,7 +106,7 @@ def _sightings(claim: MergedClaim) -> list[tuple[_Sighting, tuple[str, str]]]:
             continue
         for start, end in figure_spans(sentence):
             figure = read_figure(sentence, sentence[start:end])
-            if figure is None or figure.value is None and figure.qualifier != "vague":
+            if figure is None or (figure.value is None and figure.qualifier != "vague"):
                 continue
             if (citation.source, figure.text) in seen or is_not_a_count(sentence, start, end):
                 continue
