@@ -36,6 +36,7 @@ from summarizer.models import (
     MergedEvent,
     Quantity,
     RunStats,
+    Story,
 )
 from summarizer.novelty import load_previous, mark_novelty
 from summarizer.pipeline import abrief, brief
@@ -66,6 +67,7 @@ __all__ = [
     "RunError",
     "RunStats",
     "Settings",
+    "Story",
     "SummarizerError",
     "UserError",
     "Window",

@@ -8,12 +8,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
+import numpy.typing as npt
 
 from summarizer.embedding_weights import EMBEDDING_MODEL_NAME, ensure_embedding_model
-from summarizer.minilm import Matrix, MiniLM
+
+if TYPE_CHECKING:
+    from summarizer.minilm import MiniLM
+
+Matrix = npt.NDArray[np.float32]
+_DIMENSIONS = 384
 
 __all__ = ["Embedder", "LocalEmbedder"]
 
@@ -43,10 +49,13 @@ class LocalEmbedder:
             vectors = self._loaded().embed(missing)
             self._seen.update(zip(missing, vectors, strict=True))
         if not texts:
-            return np.zeros((0, MiniLM.dimensions), dtype=np.float32)
+            return np.zeros((0, _DIMENSIONS), dtype=np.float32)
         return np.stack([self._seen[text] for text in texts])
 
     def _loaded(self) -> MiniLM:
+        # Imported on first use: `import summarizer` stays free of the tokenizer library.
+        from summarizer.minilm import MiniLM
+
         if self._model is None:
             files = ensure_embedding_model(self._models_dir)
             self._model = MiniLM(files.weights, files.tokenizer)

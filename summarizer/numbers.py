@@ -111,7 +111,10 @@ def read_figure(sentence: str, proposed: str) -> Figure | None:
 
 
 def figure_spans(sentence: str) -> list[tuple[int, int]]:
-    """(start, end) of each figure: its number (or range) and the noun phrase it opens."""
+    """(start, end) of each figure: its number (or range) and the noun phrase it opens.
+
+    Dates, years, times of day and "one of" are not figures (`is_not_a_count`).
+    """
     spans: list[tuple[int, int]] = []
     position = 0
     while match := _FIGURE_START.search(sentence, position):
@@ -124,7 +127,8 @@ def figure_spans(sentence: str) -> list[tuple[int, int]]:
             if word is None or word.group(1).lower() in PHRASE_END or word.group(1).endswith("ed"):
                 break
             end += word.end()
-        spans.append((match.start(), end))
+        if not is_not_a_count(sentence, match.start(), end):
+            spans.append((match.start(), end))
         position = end
     return spans
 
