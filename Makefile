@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: briefing test smoke schemas record lint bench bench-embedded
+.PHONY: briefing test smoke schemas record lint bench bench-embedded bench-eval
 
 ## A Markdown briefing of examples/articles with the embedded model (no key needed).
 briefing: $(VENV)/.embedded
@@ -38,6 +38,12 @@ bench: $(VENV)/.test
 bench-embedded: $(VENV)/.embedded $(VENV)/.test
 	$(BIN)/python -m benchmarks.output_economy
 	$(BIN)/python -m benchmarks.embedded_throughput
+
+## Merging measured on real news with gold labels (third-party data, read where it lies).
+EVAL ?= ../shared/eval
+bench-eval: $(VENV)/.embedded $(VENV)/.test
+	$(BIN)/python -m benchmarks.story_clustering --basil $(EVAL)/basil_dev.jsonl --ecbplus $(EVAL)/ecbplus_dev.jsonl --scorer $(EVAL)/score_coref.py
+	$(BIN)/python -m benchmarks.event_merging --ecbplus $(EVAL)/ecbplus_dev.jsonl --scorer $(EVAL)/score_coref.py --topics 23,35
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check summarizer tests benchmarks && $(BIN)/ruff format --check summarizer tests benchmarks
