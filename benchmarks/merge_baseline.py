@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from rapidfuzz import fuzz
 
-from summarizer.ledger import _entries, _slot_label, _slot_of, classify
+from summarizer.ledger import _entries, _slot_label, classify, disputed_slots
 from summarizer.merge import (
     CLAIM_SIMILARITY,
     EVENT_SIMILARITY,
@@ -83,24 +83,19 @@ def merge_events(
     return sorted(merged, key=_timeline_order)
 
 
-def build_ledger(claims: Sequence[MergedClaim], sources: Sequence[Source]) -> list[Disagreement]:
-    """All-pairs `summarizer.ledger.build_ledger`."""
-    slots: dict[tuple[str, str], list[MergedClaim]] = {}
-    for claim in claims:
-        if claim.quantity is None or claim.polarity != "asserted":
-            continue
-        slots.setdefault(_slot_of(claim), []).append(claim)
-    _attach_figures_without_a_verb(slots)
+def build_ledger(
+    claims: Sequence[MergedClaim], sources: Sequence[Source], *, story: int = 1
+) -> list[Disagreement]:
+    """`summarizer.ledger.build_ledger` classifying every pair of a slot's figures."""
     by_number = {s.number: s for s in sources}
     ledger: list[Disagreement] = []
-    for slot, slot_claims in slots.items():
-        if len({figure_key(c.quantity) for c in slot_claims}) < 2:
-            continue
-        entries = _entries(slot_claims, by_number)
+    for slot, sightings in disputed_slots(claims).items():
+        entries = _entries(sightings, by_number)
         ledger.append(
             Disagreement(
                 slot=_slot_label(slot),
-                unit=slot_claims[0].quantity.unit if slot_claims[0].quantity else None,
+                story=story,
+                unit=None,
                 entries=entries,
                 differences=_differences(entries),
             )
@@ -192,14 +187,6 @@ def _merged_event(members: list[SourcedItem[Event]]) -> MergedEvent:
             citation_for(m.item, m.source, ev) for m in members for ev in m.item.evidence
         ),
     )
-
-
-def _attach_figures_without_a_verb(slots: dict[tuple[str, str], list[MergedClaim]]) -> None:
-    for noun, measure in [key for key in slots if not key[1] and key[0]]:
-        peers = [key for key in slots if key[0] == noun and key[1]]
-        if peers:
-            biggest = max(peers, key=lambda key: len(slots[key]))
-            slots[biggest].extend(slots.pop((noun, measure)))
 
 
 def _differences(entries: Sequence[LedgerEntry]) -> list[Difference]:

@@ -59,19 +59,9 @@ def build_ledger(
     the model chose for the claim: "dispatched 1,500 members of its special forces and
     supplied 8 million rounds" states two figures of two slots.
     """
-    slots: dict[tuple[str, str], list[_Sighting]] = {}
-    for claim in claims:
-        if claim.polarity != "asserted":
-            continue
-        for sighting, slot in _sightings(claim):
-            slots.setdefault(slot, []).append(sighting)
-    _attach_figures_without_a_verb(slots)
-    _attach_casualty_nouns(slots)
     by_number = {s.number: s for s in sources}
     ledger: list[Disagreement] = []
-    for slot, sightings in slots.items():
-        if not _disputed(sightings):
-            continue
+    for slot, sightings in disputed_slots(claims).items():
         entries = _entries(sightings, by_number)
         ledger.append(
             Disagreement(
@@ -83,6 +73,19 @@ def build_ledger(
             )
         )
     return ledger
+
+
+def disputed_slots(claims: Sequence[MergedClaim]) -> dict[tuple[str, str], list[_Sighting]]:
+    """Every slot two sources give different figures for, with the figures seen for it."""
+    slots: dict[tuple[str, str], list[_Sighting]] = {}
+    for claim in claims:
+        if claim.polarity != "asserted":
+            continue
+        for sighting, slot in _sightings(claim):
+            slots.setdefault(slot, []).append(sighting)
+    _attach_figures_without_a_verb(slots)
+    _attach_casualty_nouns(slots)
+    return {slot: sightings for slot, sightings in slots.items() if _disputed(sightings)}
 
 
 def _disputed(sightings: Sequence[_Sighting]) -> bool:
