@@ -42,6 +42,14 @@ class LocalEmbedder:
         self._model: MiniLM | None = None
         self._seen: dict[str, Matrix] = {}
 
+    def prepare(self) -> None:
+        """Fetch and verify the model's files now (they load on first use).
+
+        Raises:
+            ConfigError: the files cannot be fetched or verified.
+        """
+        ensure_embedding_model(self._models_dir)
+
     def embed(self, texts: Sequence[str]) -> Matrix:
         """One unit vector per text (384 floats)."""
         missing = list(dict.fromkeys(text for text in texts if text not in self._seen))

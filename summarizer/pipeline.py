@@ -145,6 +145,9 @@ async def abrief(
         f"read {len(articles)} article(s); model {settings.model} at {settings.endpoint_label}, "
         f"{settings.concurrency} request(s) at a time"
     )
+    # Fetched and verified before any model work, so that a missing embedding model fails
+    # the run in a second, not after the extraction.
+    embedder = _embedder(settings, progress)
     run = _Run(settings, len(articles), progress)
     with _open_cache(settings) as cache:
         async with open_backend(settings, client, on_start=progress) as llm:
@@ -159,7 +162,7 @@ async def abrief(
     if not extractions:
         reason = run.budget.exceeded or _summarize_failures(failures)
         raise RunError(f"no article could be briefed: {reason}")
-    parts = assemble(articles, extractions, embedder=_embedder(settings, progress))
+    parts = assemble(articles, extractions, embedder=embedder)
     usage = sum((o.usage for o in outcomes), TokenUsage())
     briefing = Briefing(
         generated_at=dt.datetime.now(dt.UTC),
@@ -208,8 +211,9 @@ async def abrief(
 def _embedder(settings: Settings, progress: ProgressCallback) -> Embedder | None:
     if not settings.embeddings:
         return None
-    progress("merging by meaning with the local all-MiniLM-L6-v2 sentence embeddings")
-    return LocalEmbedder()
+    embedder = LocalEmbedder()
+    embedder.prepare()
+    return embedder
 
 
 @dataclass(frozen=True)

