@@ -98,7 +98,7 @@ def figure_context(figure_text: str, sentence: str, *, verb: str = "") -> Figure
         noun, implied_measure = _noun_before(_WORD.findall(lowered[:position]))
     measures = tuple(w for w in (x.lower() for x in after[:_VERB_WINDOW]) if _is_measuring_verb(w))
     if not measures and position >= 0:
-        # The verb may come first: "has dispatched 1,500 members of its special forces".
+        # The verb may come first: "the council has evacuated 1,200 residents".
         before = _WORD.findall(lowered[:position])[-_VERB_BEFORE:]
         measures = tuple(w for w in reversed(before) if _is_measuring_verb(w))[:1]
     if not measures:
@@ -110,14 +110,14 @@ def figure_context(figure_text: str, sentence: str, *, verb: str = "") -> Figure
     return FigureContext(noun=noun, measures=measures)
 
 
-# Between a noun and the figure that counts it: "casualties might exceed 3,000".
+# Between a noun and the figure that counts it: "the injured might exceed 30".
 _BETWEEN_NOUN_AND_FIGURE = frozenset(
     "might may could would will can exceed exceeds exceeded reach reached reaches total "
     "totalled totaled number numbered rise rose risen surge surged grow grew stand stood be is "
     "are was were been to as many much than more over at least up about around some nearly "
     "almost approximately roughly perhaps possibly".split()
 )
-# "its troop deployment to 100,000": what is deployed is the word before, and it is sent.
+# "its police deployment to 400": what is deployed is the word before, and it is sent.
 _MEASURE_NOUNS = {"deployment": "sent", "deployments": "sent", "toll": "casualty"}
 
 
@@ -137,7 +137,7 @@ def _noun_before(before: list[str]) -> tuple[str, str]:
 
 def _head_noun(figure_words: list[str], after: list[str]) -> str:
     """The last word of the noun phrase the figure opens ("North Korean troops": troops);
-    of a part, the whole it is part of ("1,500 members of its special forces": forces)."""
+    of a part, the whole it is part of ("40 members of its rescue crews": crews)."""
     phrase = [w for w in figure_words if w not in NUMBER_WORDS and w not in _SKIPPED]
     if not phrase:
         # "dozens of fish", "thousands of troops": the noun comes after "of".

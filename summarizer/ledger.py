@@ -56,8 +56,8 @@ def build_ledger(
     """Group one story's figures into slots; keep the slots whose figures differ.
 
     Every figure of every verified sentence of an asserted claim is read, not only the one
-    the model chose for the claim: "dispatched 1,500 members of its special forces and
-    supplied 8 million rounds" states two figures of two slots.
+    the model chose for the claim: "evacuated 1,200 residents and sent 60 firefighters"
+    states two figures of two slots.
     """
     by_number = {s.number: s for s in sources}
     ledger: list[Disagreement] = []
@@ -243,8 +243,8 @@ def _attach_figures_without_a_verb(slots: dict[tuple[str, str], list[_Sighting]]
 
 
 def _attach_casualty_nouns(slots: dict[tuple[str, str], list[_Sighting]]) -> None:
-    """ "Casualties might exceed 3,000" counts the same as "1,100 soldiers killed or
-    wounded": a figure whose noun is itself a casualty word joins the story's largest
+    """ "Casualties might exceed 30" counts the same as "16 people killed or injured":
+    a figure whose noun is itself a casualty word joins the story's largest
     casualty slot."""
     casualty = [key for key in slots if key[1] == "casualty" and key[0] not in CASUALTY_WORDS]
     if not casualty:

@@ -54,7 +54,7 @@ _POINT_THOUSANDS = re.compile(
     re.IGNORECASE,
 )
 _RANGE_JOINER = re.compile(r"^\s*(?:to|-|\u2013|and)\s*$", re.IGNORECASE)
-# "many" in "as many as a million" opens no figure: "a million" does.
+# "many" in "as many as a thousand" opens no figure: "a thousand" does.
 _FIGURE_START = re.compile(
     r"\d[\d,.]*(?:\s*(?:thousand|million|billion)\b)?|\b(?:half )?a (?:dozen|hundred|"
     r"thousand|million|billion)\b|\bmany\b(?!\s+as\b)|\b(?:"

@@ -1,13 +1,13 @@
 """Join claims or events that state the same thing in other words.
 
 Lexical merging (`near_duplicates.py`) joins texts that share their wording. Real outlets
-paraphrase: "Pyongyang dispatched about 12,000 soldiers" and "North Korea has sent some
-12,000 troops" share almost no words. Sentence embeddings bring such pairs close, but they
-also bring close two different facts of one story ("troops arrived in Kursk" / "troops
-trained in Primorsky"). So embeddings only propose: a pair above `CLOSE` must also agree on
+paraphrase: "Smoke from the fire closed the A614 road for six hours" and "The A614 was
+shut for six hours because of the smoke" share few words. Sentence embeddings bring such pairs close, but they
+also bring close two different facts of one story ("police evacuated 40 homes" / "police
+closed the road"). So embeddings only propose: a pair above `CLOSE` must also agree on
 what the texts state, and share a name or a number, unless it is above `SAME`, where
-wording and meaning leave little room. A name most texts of the block mention ("North
-Korea" in a story about North Korea) is no anchor, and two groups join only when they are
+wording and meaning leave little room. A name most texts of the block mention ("Wexley"
+in a story about Wexley) is no anchor, and two groups join only when they are
 close as wholes (their centroids), so that one pair cannot chain two topics together.
 Nothing here joins figures that differ or a denial with an assertion: the caller blocks on
 those (`blocks`), and different figures meet in the disagreement ledger.
@@ -45,8 +45,8 @@ Vectors = npt.NDArray[np.float32]
 # Cosine of the texts' embeddings: candidates from CLOSE, joined without a shared name from SAME.
 CLOSE = 0.75
 SAME = 0.85
-# A name in more than this share of a block's texts ("North Korea" in a story about North
-# Korea) tells nothing about whether two of them state the same fact.
+# A name in more than this share of a block's texts ("Wexley" in a story about Wexley)
+# tells nothing about whether two of them state the same fact.
 DISTINCTIVE_SHARE = 0.25
 EXACT_UP_TO = 3000
 _BLAS_FROM = 300
