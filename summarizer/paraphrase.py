@@ -4,10 +4,10 @@ Lexical merging (`near_duplicates.py`) joins texts that share their wording. Rea
 paraphrase: "Smoke from the fire closed the A614 road for six hours" and "The A614 was
 shut for six hours because of the smoke" share few words. Sentence embeddings bring such
 pairs close, but they also bring close two different facts of one story ("police evacuated
-40 homes" / "police closed the road"). So embeddings only propose: a pair above `CLOSE` must also agree on
-what the texts state, and share a name or a number, unless it is above `SAME`, where
-wording and meaning leave little room. A name most texts of the block mention ("Wexley"
-in a story about Wexley) is no anchor, and two groups join only when they are
+40 homes" / "police closed the road"). So embeddings only propose: a pair above `CLOSE`
+must also agree on what the texts state, and share a name or a number, unless it is above
+`SAME`, where wording and meaning leave little room. A name most texts of the block mention
+("Wexley" in a story about Wexley) is no anchor, and two groups join only when they are
 close as wholes (their centroids), so that one pair cannot chain two topics together.
 Nothing here joins figures that differ or a denial with an assertion: the caller blocks on
 those (`blocks`), and different figures meet in the disagreement ledger.
