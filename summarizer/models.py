@@ -400,7 +400,9 @@ class Briefing(_Frozen):
         description="The stories the articles tell, largest first; every claim, event and "
         "disagreement names its story by number.",
     )
-    events: list[MergedEvent] = Field(description="Merged events, in timeline order.")
+    events: list[MergedEvent] = Field(
+        description="Merged events, story by story (as `stories`), each in timeline order."
+    )
     claims: list[MergedClaim]
     disagreements: list[Disagreement]
     stats: RunStats
