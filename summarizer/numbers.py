@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from text_to_num import text2num
 
+from summarizer.dates import MONTHS
 from summarizer.figures import PHRASE_END
 from summarizer.models import Qualifier
 
@@ -203,10 +204,8 @@ def _qualifier(
     return "exact"
 
 
-_MONTH_NAMES = (
-    "january|february|march|april|may|june|july|august|september|october|november|december|"
-    "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
-)
+# Month names and their abbreviations ("Feb. 2", "19 June").
+_MONTH_NAMES = "|".join([*MONTHS, *sorted({month[:3] for month in MONTHS} - {"may"}), "sept"])
 _DATE_AFTER = re.compile(rf"^(?:st|nd|rd|th)?,?\s+(?:of\s+)?(?:{_MONTH_NAMES})\b", re.IGNORECASE)
 _DATE_BEFORE = re.compile(rf"\b(?:{_MONTH_NAMES})\.?\s+$", re.IGNORECASE)
 _YEAR_ONLY = re.compile(r"^(?:1[89]|20)\d\d$")
