@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -103,14 +103,8 @@ def merge_claims(
     texts = [comparable_text(entry.item.statement) for entry in items]
     blocks = [(entry.item.polarity, figure_key(entry.item.quantity)) for entry in items]
     clusters = similar_groups(texts, blocks, CLAIM_SIMILARITY, overlap=CLAIM_OVERLAP)
-    if embedder is not None and len(items) > 1:
-        sentences = [_sentence(entry.item) for entry in items]
-        clusters = join_by_meaning(
-            clusters,
-            embedder.embed([meaning_text(entry.item) for entry in items]),
-            blocks,
-            [facts_of(sentence) for sentence in sentences],
-        )
+    if embedder is not None:
+        clusters = _joined_by_meaning(clusters, items, embedder, blocks)
     merged = [
         _merged_claim([items[i] for i in members], [texts[i] for i in members], story)
         for members in clusters
@@ -140,13 +134,8 @@ def merge_events(
         overlap=EVENT_OVERLAP,
         dates=[entry.item.date for entry in items],
     )
-    if embedder is not None and len(items) > 1:
-        clusters = join_by_meaning(
-            clusters,
-            embedder.embed([meaning_text(entry.item) for entry in items]),
-            [story] * len(items),
-            [facts_of(_sentence(entry.item), entry.item.date) for entry in items],
-        )
+    if embedder is not None:
+        clusters = _joined_by_meaning(clusters, items, embedder, [story] * len(items))
     merged = [
         _merged_event([items[i] for i in members], [texts[i] for i in members], story)
         for members in clusters
@@ -154,13 +143,27 @@ def merge_events(
     return sorted(merged, key=_timeline_order)
 
 
+def _joined_by_meaning(
+    clusters: list[list[int]],
+    items: Sequence[SourcedItem[Claim]] | Sequence[SourcedItem[Event]],
+    embedder: Embedder,
+    blocks: Sequence[Hashable],
+) -> list[list[int]]:
+    if len(items) < 2:
+        return clusters
+    sentences = [meaning_text(entry.item) for entry in items]
+    dates = [entry.item.date if isinstance(entry.item, Event) else None for entry in items]
+    return join_by_meaning(
+        clusters,
+        embedder.embed(sentences),
+        blocks,
+        [facts_of(sentence, when) for sentence, when in zip(sentences, dates, strict=True)],
+    )
+
+
 def meaning_text(item: Claim | Event) -> str:
-    """What is embedded to compare meanings: the sentence the claim or event was read from
-    (the source's words, not the model's paraphrase of them)."""
-    return _sentence(item)
-
-
-def _sentence(item: Claim | Event) -> str:
+    """What is embedded and read to compare meanings: the sentence the claim or event was
+    read from (the source's words, not the model's paraphrase of them)."""
     located = next((e.quote for e in item.evidence if e.status != "unverified"), None)
     return located or (item.statement if isinstance(item, Claim) else item.description)
 
