@@ -38,7 +38,8 @@ from pydantic_core import PydanticCustomError
 from summarizer.models import PARTIAL_DATE_PATTERN, Certainty, EventType, Polarity
 from summarizer.sentences import Sentence
 
-NO_EVENT = "none"
+# Happenings one sentence may report ("arrested and charged" is two).
+MAX_EVENTS = 3
 # Certainty and polarity in one word, one field less to write. "unknown" is left out:
 # offered it, the small model answered it for every sentence.
 Stance = Literal["asserted", "probable", "possible", "denied"]
@@ -67,6 +68,13 @@ class QuantityDraft(_Draft):
     counted: str = Field(description="What is counted, e.g. 'homes flooded'.")
 
 
+class Happening(_Draft):
+    """One thing the sentence reports as having happened, named by the sentence's own word."""
+
+    word: str = Field(description="The sentence's own verb or noun for it, e.g. 'flooded'.")
+    type: EventType
+
+
 class SentenceDraft(_Draft):
     """The facts of one sentence; `quote` is the sentence itself, pinned per sentence."""
 
@@ -76,6 +84,7 @@ class SentenceDraft(_Draft):
     predicate: str
     object: str
     stance: Stance
+    events: list[Happening] = Field(max_length=MAX_EVENTS)
 
 
 class _Figure(_Draft):
@@ -85,9 +94,8 @@ class _Figure(_Draft):
 
 
 class _Dated(_Draft):
-    """Present on sentences that say when: they may report a timeline event."""
+    """Present on sentences that say when: the date of what they report."""
 
-    event: EventType | Literal["none"] = Field(description="Type of event reported, or 'none'.")
     date: str | None = Field(default=None, pattern=PARTIAL_DATE_PATTERN)
 
     _date = field_validator("date")(_check_date)
@@ -122,6 +130,24 @@ class _ChunkFacts(_Draft, ResponseSchema):
         if args or kwargs:
             return super().model_json_schema(*args, **kwargs)
         return schema_of(cls)
+
+
+# Words that never name a happening: articles, pronouns, auxiliaries, prepositions.
+_NOT_EVENT_WORDS = frozenset(
+    "a an the this that these those it its he she they them his her their him we our you i "
+    "me my your who whom whose which what and or but nor so yet if as than then there here "
+    "is are was were be been being am has have had having do does did will would shall should "
+    "can could may might must not no never also to of by up out off in on at for with from "
+    "into onto over under about after before during since until while through".split()
+)
+_WORD = re.compile(r"[A-Za-z][A-Za-z'-]*[A-Za-z]|[A-Za-z]")
+
+
+def event_words(sentence: str) -> tuple[str, ...]:
+    """The words of a sentence that may name what it reports as happening, as written,
+    each once, in order: the choices the schema offers for an event's `word`."""
+    words = (word for word in _WORD.findall(sentence) if word.lower() not in _NOT_EVENT_WORDS)
+    return tuple(dict.fromkeys(words))
 
 
 def sentence_key(index: int) -> str:
@@ -220,10 +246,20 @@ def _chunk_schema(response_model: type[_ChunkFacts]) -> dict[str, Any]:
     for index, (key, field) in enumerate(response_model.model_fields.items()):
         entry_model = cast(type[BaseModel], field.annotation)
         entry = dict(_entry_schema(entry_model))
-        definitions.update(entry.pop("$defs", {}))
+        entry_definitions = dict(entry.pop("$defs", {}))
         if index < len(response_model.pinned):
-            quote = {"const": response_model.pinned[index], **entry["properties"]["quote"]}
+            sentence = response_model.pinned[index]
+            quote = {"const": sentence, **entry["properties"]["quote"]}
             entry["properties"] = {**entry["properties"], "quote": quote}
+            words = event_words(sentence)
+            if words:
+                # Each sentence offers its own words: a Happening model of its own.
+                name = f"{Happening.__name__}{index + 1}"
+                happening = entry_definitions.pop(Happening.__name__)
+                definitions[name] = _pinned_words(happening, name, words)
+                events = {**entry["properties"]["events"], "items": {"$ref": f"#/$defs/{name}"}}
+                entry["properties"] = {**entry["properties"], "events": events}
+        definitions.update(entry_definitions)
         definitions[entry_model.__name__] = entry
         properties[key] = {"$ref": f"#/$defs/{entry_model.__name__}"}
     return {
@@ -231,6 +267,23 @@ def _chunk_schema(response_model: type[_ChunkFacts]) -> dict[str, Any]:
         "properties": properties,
         "required": list(properties),
         "title": response_model.__name__,
+        "type": "object",
+    }
+
+
+def _pinned_words(happening: dict[str, Any], name: str, words: Sequence[str]) -> dict[str, Any]:
+    # As pydantic writes a subclass whose `word` is a Literal: one value is a constant
+    # (written first), several an enum (written after the description).
+    word = {key: value for key, value in happening["properties"]["word"].items() if key != "type"}
+    if len(words) == 1:
+        pinned = {"const": words[0], **word, "type": "string"}
+    else:
+        pinned = {"description": word.pop("description"), "enum": list(words), **word}
+        pinned["type"] = "string"
+    return {
+        "properties": {**happening["properties"], "word": pinned},
+        "required": happening["required"],
+        "title": name,
         "type": "object",
     }
 

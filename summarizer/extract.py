@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from collections.abc import Sequence
 from typing import Any
 
 from pydantic import BaseModel
@@ -21,8 +21,8 @@ from summarizer.chunking import Chunk, halve, split_into_chunks
 from summarizer.concurrency import all_in_order
 from summarizer.dates import date_named_in
 from summarizer.drafts import (
-    NO_EVENT,
     STANCES,
+    event_words,
     response_model_for,
     schema_of,
     sentence_key,
@@ -75,8 +75,8 @@ async def extract_article(
                 continue
             claim = _claim(article, answer.chunk, sentence, draft)
             claims.append(claim)
-            if getattr(draft, "event", NO_EVENT) != NO_EVENT:
-                events.append(_event(claim, draft, date_named_in(sentence.text, article.published)))
+            named = date_named_in(sentence.text, article.published)
+            events += _events(claim, draft, named, event_words(sentence.text))
     return ArticleExtraction(
         article_id=article.id,
         claims=claims,
@@ -302,41 +302,38 @@ def _quantity(sentence: Sentence, draft: Any) -> Quantity | None:
     )
 
 
-def _event(claim: Claim, draft: Any, named: str | None) -> Event:
+def _events(
+    claim: Claim, draft: Any, named: str | None, candidates: Sequence[str]
+) -> list[Event]:
+    """One event per happening the model named by one of the sentence's own words.
+
+    The schema offers only the sentence's words; a word from elsewhere (an endpoint that
+    does not enforce the schema) names nothing in the text, so it makes no event.
+    """
     # The date the sentence itself names wins over the model's guess (see dates.py).
-    date = named if named is not None else draft.date
-    return Event(
-        id="e" + claim.id[1:],
-        article_id=claim.article_id,
-        type=draft.event,
-        description=claim.statement,
-        actors=[],
-        location=None,
-        date=date,
-        date_precision=_precision(date),
-        trigger=event_trigger(claim.predicate, claim.evidence[0].quote),
-        evidence=claim.evidence,
-    )
-
-
-# Words of a predicate that are not the happening itself: "has been sent", "will be held".
-_AUXILIARIES = frozenset(
-    "is are was were be been being am has have had having do does did will would shall should "
-    "can could may might must not no never also reportedly allegedly to of by up out off in on "
-    "at for with from into over about as".split()
-)
-_WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")
-
-
-def event_trigger(predicate: str, sentence: str) -> str | None:
-    """The event's own word in its sentence: the last word of the model's predicate that the
-    sentence has ("were arrested" -> "arrested"), as the sentence writes it."""
-    in_sentence: dict[str, str] = {word.lower(): word for word in _WORD.findall(sentence)}
-    for word in reversed(_WORD.findall(predicate)):
-        lowered = word.lower()
-        if lowered not in _AUXILIARIES and lowered in in_sentence:
-            return in_sentence[lowered]
-    return None
+    date = named if named is not None else getattr(draft, "date", None)
+    events: list[Event] = []
+    seen: set[str] = set()
+    for happening in draft.events:
+        if happening.word not in candidates or happening.word.lower() in seen:
+            continue
+        seen.add(happening.word.lower())
+        suffix = f"-{len(events) + 1}" if events else ""
+        events.append(
+            Event(
+                id="e" + claim.id[1:] + suffix,
+                article_id=claim.article_id,
+                type=happening.type,
+                description=claim.statement,
+                actors=[],
+                location=None,
+                date=date,
+                date_precision=_precision(date),
+                trigger=happening.word,
+                evidence=claim.evidence,
+            )
+        )
+    return events
 
 
 _PRECISION_BY_LENGTH: dict[int, DatePrecision] = {10: "day", 7: "month", 4: "year"}

@@ -22,6 +22,7 @@ from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+import snowballstemmer
 from rapidfuzz import fuzz
 
 from summarizer.embeddings import Embedder
@@ -52,6 +53,8 @@ EVENT_SIMILARITY = 70.0
 CLAIM_OVERLAP = 0.4
 EVENT_OVERLAP = 0.3
 CLAIMANT_SIMILARITY = 88.0
+# Cosine of two events' own words, embedded alone, from which they may name one happening.
+SAME_HAPPENING = 0.72
 UNATTRIBUTED = "unattributed"
 _T = TypeVar("_T", Claim, Event)
 _STOPWORDS = frozenset(
@@ -127,15 +130,21 @@ def merge_events(
     """
     items = _sourced(sources, [(e.article_id, e.events) for e in extractions])
     texts = [comparable_text(entry.item.description) for entry in items]
+    # One sentence may report several happenings ("fell" and "died"): its events share a
+    # description, and only their own words tell them apart.
+    happenings = [happening_key(entry.item.trigger) for entry in items]
     clusters = similar_groups(
         texts,
-        [entry.item.type for entry in items],
+        [(entry.item.type, happening) for entry, happening in zip(items, happenings, strict=True)],
         EVENT_SIMILARITY,
         overlap=EVENT_OVERLAP,
         dates=[entry.item.date for entry in items],
     )
     if embedder is not None:
-        clusters = _joined_by_meaning(clusters, items, embedder, [story] * len(items))
+        same_happening = _SameHappening(items, happenings, embedder)
+        clusters = _joined_by_meaning(
+            clusters, items, embedder, [story] * len(items), compatible=same_happening
+        )
     merged = [
         _merged_event([items[i] for i in members], [texts[i] for i in members], story)
         for members in clusters
@@ -148,6 +157,8 @@ def _joined_by_meaning(
     items: Sequence[SourcedItem[Claim]] | Sequence[SourcedItem[Event]],
     embedder: Embedder,
     blocks: Sequence[Hashable],
+    *,
+    compatible: Callable[[int, int], bool] | None = None,
 ) -> list[list[int]]:
     if len(items) < 2:
         return clusters
@@ -158,7 +169,51 @@ def _joined_by_meaning(
         embedder.embed(sentences),
         blocks,
         [facts_of(sentence, when) for sentence, when in zip(sentences, dates, strict=True)],
+        compatible=compatible,
     )
+
+
+_STEMMER = snowballstemmer.stemmer("english")
+
+
+def happening_key(trigger: str | None) -> str | None:
+    """An event's own word reduced to its stem: "died", "dies" and "dying" are one."""
+    if not trigger:
+        return None
+    stem: str = _STEMMER.stemWord(trigger.lower())
+    return stem
+
+
+class _SameHappening:
+    """Whether two events may be one happening, by their own words.
+
+    Two events of one sentence are two happenings ("fell" and "died"). Events of different
+    sentences may be one when their words share a stem or mean nearly the same out of
+    context ("died" / "killed"), which their embeddings tell.
+    """
+
+    def __init__(
+        self,
+        items: Sequence[SourcedItem[Event]],
+        happenings: Sequence[str | None],
+        embedder: Embedder,
+    ) -> None:
+        self._items = items
+        self._happenings = happenings
+        words = sorted({(e.item.trigger or "").lower() for e in items} - {""})
+        vectors = embedder.embed(words)
+        self._vector = {word: vectors[row] for row, word in enumerate(words)}
+
+    def __call__(self, first: int, second: int) -> bool:
+        a, b = self._items[first].item, self._items[second].item
+        if a.article_id == b.article_id and meaning_text(a) == meaning_text(b):
+            return a.trigger == b.trigger
+        if self._happenings[first] == self._happenings[second]:
+            return True
+        if not (a.trigger and b.trigger):
+            return False
+        cosine = float(self._vector[a.trigger.lower()] @ self._vector[b.trigger.lower()])
+        return cosine >= SAME_HAPPENING
 
 
 def meaning_text(item: Claim | Event) -> str:

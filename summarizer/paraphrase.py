@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -122,11 +122,13 @@ def join_by_meaning(
     *,
     close: float = CLOSE,
     same: float = SAME,
+    compatible: Callable[[int, int], bool] | None = None,
 ) -> list[list[int]]:
     """Join `groups` (of item indices) when two of their items mean the same thing.
 
     `vectors[i]` is item i's unit embedding, `blocks[i]` what it must share with any item it
-    joins, `facts[i]` what it states. Groups keep their first-seen order; so do members.
+    joins, `facts[i]` what it states; `compatible(i, j)`, if given, must also hold for a
+    pair to join. Groups keep their first-seen order; so do members.
     """
     count = len(vectors)
     joined = UnionFind(count)
@@ -156,6 +158,8 @@ def join_by_meaning(
                 continue
             a, b = facts[first], facts[second]
             if a.conflicts_with(b):
+                continue
+            if compatible is not None and not compatible(first, second):
                 continue
             anchored = (a.names & b.names) - common or a.numbers & b.numbers
             if not (cosine >= same or anchored):

@@ -154,8 +154,11 @@ def _timeline_section(events: list[MergedEvent], level: str) -> list[str]:
         return [*lines, "No events found."]
     for event in events:
         place = f" ({_text(event.location)})" if event.location else ""
+        # A sentence may report several happenings: the event's own word says which.
+        word = next((c.trigger for c in event.citations if c.trigger), None)
+        kind = f"{event.type} ({_text(word)})" if word else event.type
         lines.append(
-            f"- {event.date or 'undated'} — {event.type} — {_text(event.description)}{place} "
+            f"- {event.date or 'undated'} — {kind} — {_text(event.description)}{place} "
             f"{_refs(event.citations)}".rstrip()
         )
         lines.extend(_quote_lines(event.citations))

@@ -78,7 +78,14 @@ def claim(
     )
 
 
-def event(source: Article, description: str, *, date: str | None, type_: str = "incident") -> Event:
+def event(
+    source: Article,
+    description: str,
+    *,
+    date: str | None,
+    type_: str = "incident",
+    trigger: str | None = None,
+) -> Event:
     return Event.model_validate(
         {
             "id": f"e{next(_ids):04d}",
@@ -88,6 +95,7 @@ def event(source: Article, description: str, *, date: str | None, type_: str = "
             "actors": [],
             "date": date,
             "date_precision": "day" if date and len(date) == 10 else "unknown",
+            "trigger": trigger,
             "evidence": [evidence(source, description)],
         }
     )

@@ -6,16 +6,19 @@ import json
 from typing import Any, Literal, cast
 
 import pytest
-from pydantic import BaseModel, ValidationError, create_model
+from pydantic import BaseModel, Field, ValidationError, create_model
 from pydantic.json_schema import model_json_schema
 
 from summarizer.drafts import (
+    MAX_EVENTS,
+    Happening,
     SentenceDraft,
     _ChunkFacts,
     _combined,
     _Dated,
     _Draft,
     _Figure,
+    event_words,
     response_model_for,
     schema_of,
     valid_entries,
@@ -43,7 +46,17 @@ def _pydantic_reference(sentences: list[Sentence]) -> type[BaseModel]:
         if sentence.has_time:
             bases += (_Dated,)
         pinned = cast(Any, Literal).__getitem__(sentence.text)
-        entry = create_model(f"Sentence{index}", __base__=_combined(bases), quote=(pinned, ...))
+        own: dict[str, Any] = {"quote": (pinned, ...)}
+        words = event_words(sentence.text)
+        if words:
+            word = cast(Any, Literal).__getitem__(words if len(words) > 1 else words[0])
+            happening = create_model(
+                f"Happening{index}",
+                __base__=Happening,
+                word=(word, Field(description=Happening.model_fields["word"].description)),
+            )
+            own["events"] = (list[happening], Field(max_length=MAX_EVENTS))  # type: ignore[valid-type]
+        entry = create_model(f"Sentence{index}", __base__=_combined(bases), **own)
         fields[f"s{index}"] = (entry, ...)
     return create_model("ChunkFacts", __base__=_ChunkFacts, **fields)
 
@@ -77,11 +90,12 @@ def _answer(sentences: list[Sentence], **quotes: str) -> dict[str, Any]:
             "predicate": "p",
             "object": "o",
             "stance": "asserted",
+            "events": [],
         }
         if sentence.has_figure:
             entry["quantity"] = {"text": "1,500 troops", "unit": "troops", "counted": "troops"}
         if sentence.has_time:
-            entry["event"] = "none"
+            entry["date"] = None
         answer[key] = entry
     return answer
 

@@ -27,7 +27,7 @@ from instructor.core.exceptions import InstructorError
 
 import summarizer.llm
 from summarizer.config import Settings
-from summarizer.drafts import response_model_for, sentence_key
+from summarizer.drafts import event_words, response_model_for, sentence_key
 from summarizer.errors import ProviderError
 from summarizer.extract import extract_article
 from summarizer.ingest import article_from_text
@@ -153,13 +153,13 @@ def _entry(sentence: Sentence, tag: str) -> dict[str, Any]:
         "predicate": "reported",
         "object": "something",
         "stance": "asserted",
+        "events": [],
     }
     if sentence.has_figure:
         figure = re.search(r"\d+", sentence.text)
         assert figure is not None, "test articles write their figures in digits"
         entry["quantity"] = {"text": figure.group(), "unit": "homes", "counted": "homes flooded"}
     if sentence.has_time:
-        entry["event"] = "none"
         entry["date"] = None
     return entry
 
@@ -270,6 +270,39 @@ def test_figure_not_written_in_the_sentence_is_read_from_it_not_reasked() -> Non
     assert quantity is not None
     assert (quantity.text, quantity.value, quantity.qualifier) == ("300 homes", 300, "exact")
     assert extraction.usage.reasks == 0
+
+
+def test_each_happening_named_by_a_word_of_the_sentence_is_an_event() -> None:
+    answer = _answer(TWO_SENTENCES)
+    answer["s1"]["events"] = [
+        {"word": "flooded", "type": "incident"},
+        {"word": "flood", "type": "incident"},
+        {"word": "said", "type": "statement"},
+    ]
+    answer["s2"]["events"] = [{"word": "rose", "type": "other"}, {"word": "rose", "type": "other"}]
+    answer["s1"]["date"] = None
+    endpoint = FakeEndpoint([_completion(answer)])
+
+    extraction = _extract(endpoint, TWO_SENTENCES)
+
+    assert len(endpoint.requests) == 1
+    # Each word once; "flood" is not the sentence's word, so it names nothing in the text.
+    assert [(e.trigger, e.type) for e in extraction.events] == [
+        ("flooded", "incident"),
+        ("said", "statement"),
+        ("rose", "other"),
+    ]
+    first, second, _ = extraction.events
+    assert first.id != second.id
+    assert first.evidence == second.evidence == extraction.claims[0].evidence
+
+
+def test_the_schema_offers_only_the_sentences_own_words_for_an_event() -> None:
+    sentences = split_sentences(TWO_SENTENCES)
+    schema = response_model_for(sentences).model_json_schema()
+    offered = schema["$defs"]["Happening1"]["properties"]["word"]["enum"]
+    assert offered == list(event_words(sentences[0].text))
+    assert "flooded" in offered and "were" not in offered and "the" not in offered
 
 
 def test_still_invalid_after_max_reasks_keeps_valid_sentences_with_a_warning() -> None:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from summarizer.embeddings import LocalEmbedder
 from summarizer.merge import merge_claims, merge_events, number_sources
 from tests.factories import article, claim, event, extraction, quantity
 
@@ -184,6 +185,50 @@ def test_events_on_different_days_stay_apart() -> None:
         ),
     ]
     assert len(merge_events(extractions, number_sources([courier, herald]))) == 2
+
+
+CLIMB_1 = "A climber fell 300 metres and died on the glacier."
+CLIMB_2 = "The climber died after a fall of 300 metres on the glacier, police said."
+
+
+def test_the_happenings_of_one_sentence_stay_apart_and_each_meets_its_own() -> None:
+    first, second = article(CLIMB_1, outlet="Courier"), article(CLIMB_2, outlet="Herald")
+    extractions = [
+        extraction(
+            first,
+            [],
+            [
+                event(first, CLIMB_1, date=None, trigger="fell"),
+                event(first, CLIMB_1, date=None, trigger="died", type_="casualties"),
+            ],
+        ),
+        extraction(
+            second,
+            [],
+            [
+                event(second, CLIMB_2, date=None, trigger="died", type_="casualties"),
+                event(second, CLIMB_2, date=None, trigger="fall"),
+            ],
+        ),
+    ]
+    sources = number_sources([first, second])
+
+    merged = merge_events(extractions, sources, embedder=LocalEmbedder())
+
+    by_word = {
+        tuple(sorted(c.trigger or "" for c in e.citations)): [c.source for c in e.citations]
+        for e in merged
+    }
+    assert by_word == {("died", "died"): [1, 2], ("fall", "fell"): [1, 2]}
+
+
+def test_events_named_by_different_words_stay_apart_by_wording_alone() -> None:
+    first, second = article(CLIMB_1, outlet="Courier"), article(CLIMB_1, outlet="Herald")
+    extractions = [
+        extraction(first, [], [event(first, CLIMB_1, date=None, trigger="fell")]),
+        extraction(second, [], [event(second, CLIMB_1, date=None, trigger="died")]),
+    ]
+    assert len(merge_events(extractions, number_sources([first, second]))) == 2
 
 
 def test_merge_is_deterministic() -> None:
