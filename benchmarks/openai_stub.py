@@ -1,4 +1,4 @@
-"""A local stand-in for OpenAI's chat-completions API, for benchmarks and ledger tests.
+"""A local stand-in for OpenAI's chat-completions and embeddings API, for benchmarks and tests.
 
 It answers `POST /v1/chat/completions` on loopback after a fixed latency (errors come
 back at once) with a valid instance of the JSON Schema in the request's `response_format`,
@@ -12,6 +12,13 @@ Usage is deterministic, so tests can predict it exactly:
 `prompt_tokens = ceil(characters of all message contents / 4)` and
 `completion_tokens = ceil(characters of the answer's content / 4)`, counting Python
 `str` characters; text parts of list-shaped contents count, anything else does not.
+
+`POST /v1/embeddings` answers one vector per input (a string or a list of strings) with
+`EMBEDDING_DIMENSIONS` floats, deterministic and not of unit length: each word (lowercase
+letters and digits) adds 1 to a dimension and its neighbour picked by the word's SHA-256,
+so texts sharing words are close, and a client must normalise them itself. Usage:
+`prompt_tokens = total_tokens = sum of token_count(input)`. `embeddings=False`
+(`--no-embeddings`) answers it with HTTP 404, as a server that serves no embedding model.
 
 Fault modes reproduce what our retries exist for:
 - `invalid_first`: the first answer for each conversation (keyed by the first user
@@ -49,6 +56,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import hashlib
 import itertools
 import json
 import math
@@ -73,16 +81,20 @@ import yaml
 from benchmarks.schema_instance import UnsupportedSchema, instance_for_schema
 
 __all__ = [
+    "EMBEDDING_DIMENSIONS",
     "STUB_MODEL",
     "StubServer",
     "StubStartError",
     "StubStats",
     "main",
     "stub_process",
+    "stub_vector",
     "token_count",
 ]
 
 STUB_MODEL = "openai-stub"
+EMBEDDING_DIMENSIONS = 64
+_WORD = re.compile(r"[a-z0-9]+")
 _HOST = "127.0.0.1"
 _REPO_ROOT = Path(__file__).resolve().parent.parent
 _BANNER = re.compile(r"listening on (http://127\.0\.0\.1:\d+/v1)")
@@ -103,11 +115,27 @@ class StubStats(TypedDict):
     completion_tokens: int
     max_in_flight: int
     """Most chat-completion requests being handled at the same moment."""
+    embedding_requests: int
+    """Embedding requests answered with HTTP 200."""
+    embedding_inputs: int
+    """Texts embedded in those requests."""
+    embedding_tokens: int
 
 
 def token_count(text: str) -> int:
     """The stub's token estimate for `text`: one token per four characters, rounded up."""
     return math.ceil(len(text) / 4)
+
+
+def stub_vector(text: str) -> list[float]:
+    """The stub's embedding of `text` (not normalised; all zeros for a text without words)."""
+    vector = [0.0] * EMBEDDING_DIMENSIONS
+    for word in _WORD.findall(text.lower()):
+        digest = hashlib.sha256(word.encode()).digest()
+        first = int.from_bytes(digest[:4], "big") % EMBEDDING_DIMENSIONS
+        vector[first] += 1.0
+        vector[(first + 1 + digest[4] % 7) % EMBEDDING_DIMENSIONS] += 0.5
+    return vector
 
 
 def _text_of(content: Any) -> str:
@@ -256,6 +284,9 @@ class _Ledger:
         self._max_in_flight = 0
         self._conversations_seen: set[str] = set()
         self._rate_limited = False
+        self._embedding_requests = 0
+        self._embedding_inputs = 0
+        self._embedding_tokens = 0
 
     def reset(self) -> None:
         with self._lock:
@@ -297,6 +328,13 @@ class _Ledger:
             self._completion_tokens += completion_tokens
             return f"chatcmpl-stub-{next(self._ids)}"
 
+    def record_embeddings(self, inputs: int, tokens: int) -> None:
+        """Count one answered embedding request."""
+        with self._lock:
+            self._embedding_requests += 1
+            self._embedding_inputs += inputs
+            self._embedding_tokens += tokens
+
     def snapshot(self) -> StubStats:
         with self._lock:
             return StubStats(
@@ -305,6 +343,9 @@ class _Ledger:
                 prompt_tokens=self._prompt_tokens,
                 completion_tokens=self._completion_tokens,
                 max_in_flight=self._max_in_flight,
+                embedding_requests=self._embedding_requests,
+                embedding_inputs=self._embedding_inputs,
+                embedding_tokens=self._embedding_tokens,
             )
 
 
@@ -315,9 +356,16 @@ class _StubHTTPServer(ThreadingHTTPServer):
     request_queue_size = 128
 
     def __init__(
-        self, port: int, *, latency: float, ledger: _Ledger, replay: _Replay | None
+        self,
+        port: int,
+        *,
+        latency: float,
+        ledger: _Ledger,
+        replay: _Replay | None,
+        embeddings: bool = True,
     ) -> None:
         self.latency = latency
+        self.embeddings = embeddings
         self.ledger = ledger
         self.replay = replay
         self._connections: set[socket.socket] = set()
@@ -396,6 +444,8 @@ class _Handler(BaseHTTPRequestHandler):
                 self._chat_completion(body)
             finally:
                 self.server.ledger.end()
+        elif path == "/v1/embeddings" and self.server.embeddings:
+            self._embeddings(body)
         elif path == "/stats/reset":
             self.server.ledger.reset()
             if self.server.replay is not None:
@@ -477,6 +527,37 @@ class _Handler(BaseHTTPRequestHandler):
                     "completion_tokens": completion_tokens,
                     "total_tokens": prompt_tokens + completion_tokens,
                 },
+            },
+        )
+
+    def _embeddings(self, body: bytes) -> None:
+        try:
+            request = json.loads(body)
+        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+            self._send_error(HTTPStatus.BAD_REQUEST, f"body is not JSON: {error}")
+            return
+        inputs = request.get("input") if isinstance(request, dict) else None
+        texts = [inputs] if isinstance(inputs, str) else inputs
+        if not isinstance(texts, list) or not texts or not all(isinstance(t, str) for t in texts):
+            self._send_error(HTTPStatus.BAD_REQUEST, "input must be a string or a list of them")
+            return
+        if request.get("encoding_format", "float") != "float":
+            self._send_error(HTTPStatus.BAD_REQUEST, "the stub writes only float vectors")
+            return
+        self._wait_out_latency()
+        tokens = sum(token_count(text) for text in texts)
+        self.server.ledger.record_embeddings(len(texts), tokens)
+        data = [
+            {"object": "embedding", "index": index, "embedding": stub_vector(text)}
+            for index, text in enumerate(texts)
+        ]
+        self._send_json(
+            HTTPStatus.OK,
+            {
+                "object": "list",
+                "data": data,
+                "model": request.get("model") or STUB_MODEL,
+                "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
             },
         )
 
@@ -562,6 +643,7 @@ class StubServer:
         rate_limit_first: bool = False,
         replay: Path | None = None,
         port: int = 0,
+        embeddings: bool = True,
     ) -> None:
         """Configure the stub; `replay` names a cassette to answer from (see the module).
 
@@ -575,6 +657,7 @@ class StubServer:
             raise ValueError("replay answers as recorded; it does not combine with invalid_first")
         self._latency = latency
         self._port = port
+        self._embeddings = embeddings
         self._replay = _Replay(Path(replay)) if replay is not None else None
         self._ledger = _Ledger(invalid_first=invalid_first, rate_limit_first=rate_limit_first)
         self._server: _StubHTTPServer | None = None
@@ -601,7 +684,11 @@ class StubServer:
         if self._server is not None:
             raise RuntimeError("the stub is already running")
         self._server = _StubHTTPServer(
-            self._port, latency=self._latency, ledger=self._ledger, replay=self._replay
+            self._port,
+            latency=self._latency,
+            ledger=self._ledger,
+            replay=self._replay,
+            embeddings=self._embeddings,
         )
         # A short poll interval keeps close() quick; the loop only checks a flag.
         self._thread = threading.Thread(
@@ -640,6 +727,7 @@ def stub_process(
     invalid_first: bool = False,
     rate_limit_first: bool = False,
     replay: Path | None = None,
+    embeddings: bool = True,
     startup_timeout: float = 10.0,
 ) -> Iterator[str]:
     """Run the stub as a child process and yield its base URL; stop it on exit.
@@ -658,6 +746,8 @@ def stub_process(
         command.append("--rate-limit-first")
     if replay is not None:
         command += ["--replay", str(Path(replay).resolve())]
+    if not embeddings:
+        command.append("--no-embeddings")
     with subprocess.Popen(
         command, cwd=_REPO_ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
     ) as process:
@@ -692,7 +782,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     """Serve the stub until killed: `python -m benchmarks.openai_stub --port 0 --latency 0.2`."""
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks.openai_stub",
-        description="A local stand-in for OpenAI's chat-completions API, on loopback.",
+        description="A local stand-in for OpenAI's chat and embeddings API, on loopback.",
     )
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port (default)")
     parser.add_argument("--latency", type=float, default=0.2, help="seconds per answer")
@@ -700,6 +790,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--rate-limit-first", action="store_true", help="429 the first request")
     parser.add_argument(
         "--replay", type=Path, metavar="CASSETTE", help="answer with a cassette's recordings"
+    )
+    parser.add_argument(
+        "--no-embeddings", action="store_true", help="answer /v1/embeddings with 404"
     )
     parser.add_argument(
         "--exit-with-stdin", action="store_true", help="exit when stdin closes (parent gone)"
@@ -717,6 +810,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             rate_limit_first=options.rate_limit_first,
             replay=options.replay,
             port=options.port,
+            embeddings=not options.no_embeddings,
         )
     except ValueError as error:
         parser.error(str(error))

@@ -32,6 +32,7 @@ from summarizer.render_json import render_json
 from summarizer.render_markdown import render_markdown
 from summarizer.render_usage import usage_summary, usage_table
 from summarizer.schemas import schema_documents, write_schemas
+from summarizer.vector_cache import VECTOR_CACHE_FILE_NAME, VectorCache
 
 # The briefing was written, but a budget stopped the run before every article was done.
 BUDGET_EXIT_CODE = 3
@@ -127,9 +128,16 @@ def brief(
         bool,
         typer.Option(
             "--embeddings/--no-embeddings",
-            help="Merge claims told in other words too (local sentence embeddings).",
+            help="Merge claims told in other words too (sentence embeddings).",
         ),
     ] = True,
+    embedding_model: Annotated[
+        str | None,
+        typer.Option(
+            help="Embedding model the endpoint serves (/v1/embeddings) for merging by "
+            "meaning; default: the local all-MiniLM-L6-v2."
+        ),
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress on stderr.")] = False,
 ) -> None:
     """Write a cited briefing of the articles.
@@ -153,6 +161,7 @@ def brief(
         remember=remember,
         fetch_timeout=fetch_timeout,
         embeddings=embeddings,
+        embedding_model=embedding_model,
     )
     window = Window(
         since=parse_since(since) if since is not None else None,
@@ -216,17 +225,19 @@ def schema(
         typer.echo(f"wrote {path}", err=True)
 
 
-cache_app = typer.Typer(help="Show or clear the response cache.", no_args_is_help=True)
+cache_app = typer.Typer(
+    help="Show or clear the response cache and the vector cache.", no_args_is_help=True
+)
 app.add_typer(cache_app, name="cache")
 
 
 @cache_app.command("show")
 def cache_show() -> None:
-    """Where the response cache is, and what it holds.
+    """Where the response and vector caches are, and what they hold.
 
     Example: summarizer cache show
     """
-    with ResponseCache(_cache_path()) as cache:
+    with ResponseCache(_cache_dir() / CACHE_FILE_NAME) as cache:
         summary = cache.summary()
     typer.echo(f"path: {summary.path}")
     typer.echo(f"answers: {summary.answers} ({summary.size_bytes / 1024:,.0f} KiB on disk)")
@@ -235,18 +246,30 @@ def cache_show() -> None:
         typer.echo(f"  {model}: {count}")
     if summary.oldest is not None and summary.newest is not None:
         typer.echo(f"stored between {_when(summary.oldest)} and {_when(summary.newest)}")
+    with VectorCache(_cache_dir() / VECTOR_CACHE_FILE_NAME) as vector_cache:
+        vectors = vector_cache.summary()
+    typer.echo(f"vectors path: {vectors.path}")
+    typer.echo(
+        f"sentence vectors: {vectors.vectors} ({vectors.size_bytes / 1024:,.0f} KiB on disk)"
+    )
+    for embedder, count in vectors.by_embedder.items():
+        typer.echo(f"  {embedder}: {count}")
 
 
 @cache_app.command("clear")
 def cache_clear() -> None:
-    """Delete every stored answer.
+    """Delete every stored answer and sentence vector.
 
     Example: summarizer cache clear
     """
-    path = _cache_path()
+    path = _cache_dir() / CACHE_FILE_NAME
     with ResponseCache(path) as cache:
         removed = cache.clear()
     typer.echo(f"removed {removed} answer(s) from {path}")
+    vectors_path = _cache_dir() / VECTOR_CACHE_FILE_NAME
+    with VectorCache(vectors_path) as vector_cache:
+        removed = vector_cache.clear()
+    typer.echo(f"removed {removed} sentence vector(s) from {vectors_path}")
 
 
 store_app = typer.Typer(
@@ -307,10 +330,10 @@ def _store_dir() -> Path:
     return data_dir
 
 
-def _cache_path() -> Path:
+def _cache_dir() -> Path:
     cache_dir = resolve_settings().cache_dir
     assert cache_dir is not None  # resolve_settings always names one unless told not to
-    return cache_dir / CACHE_FILE_NAME
+    return cache_dir
 
 
 def _day(text: str) -> dt.date:

@@ -47,6 +47,7 @@ _ENVIRONMENT: dict[str, tuple[str, ...]] = {
     "fetch_timeout": ("SUMMARIZER_FETCH_TIMEOUT",),
     "max_tokens": ("SUMMARIZER_MAX_TOKENS",),
     "max_cost": ("SUMMARIZER_MAX_COST",),
+    "embedding_model": ("SUMMARIZER_EMBEDDING_MODEL",),
 }
 
 _NUMERIC = frozenset(
@@ -94,10 +95,17 @@ class Settings:
     prices: Mapping[str, tuple[float, float]] = field(default_factory=dict)
     # Merge by meaning (sentence embeddings) as well as by wording.
     embeddings: bool = True
+    # An embedding model the endpoint serves at /v1/embeddings; None: the local model.
+    embedding_model: str | None = None
 
     @property
     def embedded(self) -> bool:
         return self.base_url is None
+
+    @property
+    def remote_embeddings(self) -> bool:
+        """Sentence vectors come from the endpoint's `/v1/embeddings`, not the local model."""
+        return self.embeddings and self.embedding_model is not None
 
     @property
     def endpoint_label(self) -> str:
@@ -139,6 +147,7 @@ def resolve_settings(
     max_cost: float | None = None,
     prices: Mapping[str, tuple[float, float]] | None = None,
     embeddings: bool = True,
+    embedding_model: str | None = None,
     environ: Mapping[str, str] | None = None,
     config_file: Path | None = None,
 ) -> Settings:
@@ -163,6 +172,8 @@ def resolve_settings(
         max_cost: stop sending requests once this many US dollars are spent.
         prices: $ per million (prompt, completion) tokens by model, over the built-in table.
         embeddings: False to merge by wording alone, without the sentence-embedding model.
+        embedding_model: an embedding model the endpoint serves (`/v1/embeddings`), used for
+            merging by meaning instead of the local all-MiniLM-L6-v2; needs an endpoint.
         environ: environment to read (defaults to `os.environ`).
         config_file: TOML file to read (defaults to `SUMMARIZER_CONFIG` or the user config dir).
 
@@ -189,6 +200,7 @@ def resolve_settings(
         "fetch_timeout": fetch_timeout,
         "max_tokens": max_tokens,
         "max_cost": max_cost,
+        "embedding_model": embedding_model,
     }
 
     def pick(name: str) -> Any:
@@ -212,6 +224,14 @@ def resolve_settings(
             f"unknown structured-output mode {resolved_mode!r}",
             hint=f"use one of: {', '.join(STRUCTURED_MODES)}",
         )
+    resolved_embedding_model: str | None = pick("embedding_model") or None
+    if resolved_embedding_model is not None and resolved_base_url is None:
+        raise ConfigError(
+            f"embedding model {resolved_embedding_model!r} is served by an endpoint, and none "
+            "is set (the embedded model serves no embeddings)",
+            hint="pass --base-url, or drop --embedding-model / SUMMARIZER_EMBEDDING_MODEL to "
+            "use the local all-MiniLM-L6-v2",
+        )
     return Settings(
         base_url=resolved_base_url.rstrip("/") if resolved_base_url else None,
         api_key=resolved_key or PLACEHOLDER_API_KEY,
@@ -234,6 +254,7 @@ def resolve_settings(
         max_cost=_as_optional_float("max_cost", pick("max_cost")),
         prices={**_as_prices(file_values.get(_PRICES, {})), **(prices or {})},
         embeddings=embeddings,
+        embedding_model=resolved_embedding_model,
     )
 
 

@@ -8,7 +8,8 @@ Retries are owned in one place each:
 - the openai SDK's own retries are switched off, so nothing multiplies.
 Every HTTP response that comes back, re-asks included, is counted in the usage ledger.
 At most `concurrency` requests are in flight at once, whatever asks; the run's budget is
-checked before each one is sent.
+checked before each one is sent. Embedding requests (`/embeddings`, for merging by meaning
+with the endpoint's model) go through the same slots, budget check and transport retries.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import datetime as dt
 import email.utils
 import json
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, TypeVar, cast
@@ -31,6 +32,7 @@ from instructor.v2 import Provider, mode_registry
 from instructor.v2.core.errors import ResponseParsingError
 from instructor.v2.core.registry import ModeHandlers
 from instructor.v2.core.response_model import prepare_response_model
+from openai.types import CreateEmbeddingResponse
 from openai.types.chat import ChatCompletion
 from pydantic import BaseModel, ValidationError
 from tenacity import (
@@ -48,6 +50,7 @@ from summarizer.errors import ProviderError
 from summarizer.usage import UsageMeter
 
 _Model = TypeVar("_Model", bound=BaseModel)
+_Response = TypeVar("_Response", ChatCompletion, CreateEmbeddingResponse)
 
 _INSTRUCTOR_MODES: dict[StructuredMode, instructor.Mode] = {
     "json_schema": instructor.Mode.JSON_SCHEMA,
@@ -158,7 +161,9 @@ class StructuredLLM:
         for attempt in range(settings.max_reasks + 1):
             if attempt:
                 meter.reasks += 1
-            response = await self._send(self._reshape_request(request), deadline, meter)
+            response = await self._send(
+                "/chat/completions", self._reshape_request(request), ChatCompletion, deadline, meter
+            )
             try:
                 parsed = handlers.response_parser(
                     response=response,
@@ -176,6 +181,24 @@ class StructuredLLM:
                 request = handlers.reask_handler(kwargs=request, response=response, exception=error)
         assert problem is not None
         raise Unparseable(_describe(problem), _completion_text(last_response))
+
+    async def embed(
+        self,
+        texts: Sequence[str],
+        *,
+        model: str,
+        meter: UsageMeter,
+        deadline: Deadline,
+    ) -> CreateEmbeddingResponse:
+        """One `/embeddings` request for `texts`, as the endpoint answers it.
+
+        Raises:
+            ProviderError: the endpoint failed for good (or the deadline passed).
+            BudgetExceeded: the run's budget was spent before this request was sent.
+        """
+        # Floats, not the SDK's default base64: every OpenAI-compatible server writes them.
+        body = {"model": model, "input": list(texts), "encoding_format": "float"}
+        return await self._send("/embeddings", body, CreateEmbeddingResponse, deadline, meter)
 
     def generation_parameters(self) -> dict[str, Any]:
         """Everything besides the prompt and schema that shapes an answer (for the cache)."""
@@ -207,15 +230,29 @@ class StructuredLLM:
                 self._client = (await self._factory()).with_options(max_retries=0)
         return self._client
 
-    async def _send(self, kwargs: dict[str, Any], deadline: Deadline, meter: UsageMeter) -> Any:
+    async def _send(
+        self,
+        path: str,
+        body: dict[str, Any],
+        cast_to: type[_Response],
+        deadline: Deadline,
+        meter: UsageMeter,
+    ) -> _Response:
         async with self._slots:
             meter.budget.check()
-            response = await self._send_now(kwargs, deadline, meter)
+            response = await self._send_now(path, body, cast_to, deadline, meter)
             # Counted before the slot frees, so the next request's budget check sees it.
             meter.record(response)
         return response
 
-    async def _send_now(self, kwargs: dict[str, Any], deadline: Deadline, meter: UsageMeter) -> Any:
+    async def _send_now(
+        self,
+        path: str,
+        body: dict[str, Any],
+        cast_to: type[_Response],
+        deadline: Deadline,
+        meter: UsageMeter,
+    ) -> _Response:
         client = await self._connected()
         post: Callable[..., Awaitable[Any]]
         if isinstance(client, openai.AsyncOpenAI):
@@ -247,12 +284,10 @@ class StructuredLLM:
                     try:
                         # The request is already the endpoint's JSON: posted as it is, since
                         # the SDK's `create` re-walks every message against its param types.
-                        return await post(
-                            "/chat/completions",
-                            body=kwargs,
-                            cast_to=ChatCompletion,
-                            options={"timeout": timeout},
+                        response: _Response = await post(
+                            path, body=body, cast_to=cast_to, options={"timeout": timeout}
                         )
+                        return response
                     except openai.APIConnectionError:
                         if self._check_backend is not None:
                             self._check_backend()

@@ -335,6 +335,20 @@ class ArticleUsage(_Frozen):
     cost_usd: float | None = Field(default=None, description="None when the price is unknown.")
 
 
+class EmbeddingUsage(_Frozen):
+    """The sentence vectors merging by meaning used, where they came from, what they cost."""
+
+    model: str = Field(description="The embedding model: all-MiniLM-L6-v2 or the endpoint's.")
+    endpoint: str = Field(description="'local', or the endpoint serving /v1/embeddings.")
+    texts: int = Field(description="Distinct texts a vector was needed for.")
+    cache_hits: int = Field(default=0, description="Vectors read from the vector cache.")
+    computed: int = Field(default=0, description="Vectors computed or requested in this run.")
+    requests: int = Field(default=0, description="/v1/embeddings requests answered.")
+    retries: int = Field(default=0, description="Requests re-sent after a transport failure.")
+    prompt_tokens: int = Field(default=0, description="Tokens the endpoint reported.")
+    cost_usd: float | None = Field(default=None, description="None when the price is unknown.")
+
+
 class RunStats(_Frozen):
     """What the run did and spent; token figures sum every request, re-asks included."""
 
@@ -347,13 +361,19 @@ class RunStats(_Frozen):
     prompt_tokens: int
     completion_tokens: int
     cache_hits: int = 0
-    cost_usd: float | None = Field(default=None, description="None when the price is unknown.")
+    cost_usd: float | None = Field(
+        default=None,
+        description="Extraction and embeddings; None when a price is unknown.",
+    )
     concurrency: int = 1
     wall_seconds: float
     stopped_by_budget: str | None = Field(
         default=None, description="Why the run stopped early, when a budget was reached."
     )
     by_article: list[ArticleUsage] = Field(default_factory=list)
+    embeddings: EmbeddingUsage | None = Field(
+        default=None, description="Merging by meaning's sentence vectors; None when it was off."
+    )
     failures: list[ArticleFailure] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)
     notes: list[str] = Field(

@@ -16,18 +16,18 @@ from pathlib import Path
 import openai
 
 from summarizer.article_store import ArticleStore
-from summarizer.assemble import assemble
 from summarizer.backend import open_backend
 from summarizer.cache import CACHE_FILE_NAME, ResponseCache
 from summarizer.concurrency import all_in_order
 from summarizer.config import Settings, resolve_settings
-from summarizer.embeddings import Embedder, LocalEmbedder
+from summarizer.embeddings import LocalEmbedder
 from summarizer.errors import BudgetExceeded, ConfigError, InputError, ProviderError, RunError
 from summarizer.extract import extract_article
 from summarizer.fetch import FetchLimits
 from summarizer.gather import ArticleSource, Gathered, Window, gather_articles, source_label
 from summarizer.ground import ground_extraction
 from summarizer.llm import StructuredLLM
+from summarizer.merging_stage import merge_run
 from summarizer.models import (
     Article,
     ArticleExtraction,
@@ -36,6 +36,7 @@ from summarizer.models import (
     ArticleUsage,
     Briefing,
     Claim,
+    EmbeddingUsage,
     Event,
     RunStats,
     TokenUsage,
@@ -147,22 +148,35 @@ async def abrief(
     )
     # Fetched and verified before any model work, so that a missing embedding model fails
     # the run in a second, not after the extraction.
-    embedder = _embedder(settings, progress)
+    local_embedder = _local_embedder(settings)
     run = _Run(settings, len(articles), progress)
     with _open_cache(settings) as cache:
+        # Open until merging is done: the endpoint may serve the sentence vectors too.
         async with open_backend(settings, client, on_start=progress) as llm:
             outcomes = await all_in_order(
                 run.extract(llm, cache, number, article)
                 for number, article in enumerate(articles, start=1)
             )
-        if cache is not None and cache.problem:
-            progress(f"warning: {cache.problem}")
-    extractions = [o.extraction for o in outcomes if o.extraction is not None]
-    failures += [o.failure for o in outcomes if o.failure is not None]
-    if not extractions:
-        reason = run.budget.exceeded or _summarize_failures(failures)
-        raise RunError(f"no article could be briefed: {reason}")
-    parts = assemble(articles, extractions, embedder=embedder)
+            if cache is not None and cache.problem:
+                progress(f"warning: {cache.problem}")
+            extractions = [o.extraction for o in outcomes if o.extraction is not None]
+            failures += [o.failure for o in outcomes if o.failure is not None]
+            if not extractions:
+                reason = run.budget.exceeded or _summarize_failures(failures)
+                raise RunError(f"no article could be briefed: {reason}")
+            merged = await merge_run(
+                articles,
+                extractions,
+                settings=settings,
+                llm=llm,
+                budget=run.budget,
+                local=local_embedder,
+            )
+    if merged.cache_problem:
+        progress(f"warning: {merged.cache_problem}")
+    if merged.embeddings is not None:
+        progress(_embedding_line(merged.embeddings))
+    parts = merged.parts
     usage = sum((o.usage for o in outcomes), TokenUsage())
     briefing = Briefing(
         generated_at=dt.datetime.now(dt.UTC),
@@ -181,7 +195,7 @@ async def abrief(
             prompt_tokens=usage.prompt_tokens,
             completion_tokens=usage.completion_tokens,
             cache_hits=usage.cache_hits,
-            cost_usd=estimate_cost(settings, usage),
+            cost_usd=_total_cost(estimate_cost(settings, usage), merged.embeddings),
             concurrency=settings.concurrency,
             wall_seconds=round(time.monotonic() - started, 2),
             stopped_by_budget=run.budget.exceeded,
@@ -194,11 +208,15 @@ async def abrief(
                 )
                 for article, outcome in zip(articles, outcomes, strict=True)
             ],
+            embeddings=merged.embeddings,
             failures=failures,
             warnings=[
-                f"{_label_by_id(articles, e.article_id)}: {w}"
-                for e in extractions
-                for w in e.warnings
+                *(
+                    f"{_label_by_id(articles, e.article_id)}: {w}"
+                    for e in extractions
+                    for w in e.warnings
+                ),
+                *merged.warnings,
             ],
             notes=gathered.notes,
             seen_before=seen_before,
@@ -208,12 +226,29 @@ async def abrief(
     return mark_novelty(briefing, before) if before is not None else briefing
 
 
-def _embedder(settings: Settings, progress: ProgressCallback) -> Embedder | None:
-    if not settings.embeddings:
+def _local_embedder(settings: Settings) -> LocalEmbedder | None:
+    if not settings.embeddings or settings.remote_embeddings:
         return None
     embedder = LocalEmbedder()
     embedder.prepare()
     return embedder
+
+
+def _embedding_line(usage: EmbeddingUsage) -> str:
+    where = "local" if usage.endpoint == "local" else f"at {usage.endpoint}"
+    requests = f", {usage.requests} request(s)" if usage.requests else ""
+    return (
+        f"merged by meaning: {usage.texts} sentence vector(s) from {usage.model} ({where}), "
+        f"{usage.cache_hits} from the vector cache{requests}"
+    )
+
+
+def _total_cost(extraction: float | None, embeddings: EmbeddingUsage | None) -> float | None:
+    if embeddings is None:
+        return extraction
+    if extraction is None or embeddings.cost_usd is None:
+        return None
+    return round(extraction + embeddings.cost_usd, 6)
 
 
 @dataclass(frozen=True)

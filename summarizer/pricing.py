@@ -18,6 +18,10 @@ PRICES_PER_MILLION: dict[str, tuple[float, float]] = {
     "gpt-4.1-nano": (0.10, 0.40),
     "o3-mini": (1.10, 4.40),
     "o4-mini": (1.10, 4.40),
+    # Embedding models: prompt tokens only.
+    "text-embedding-3-small": (0.02, 0.0),
+    "text-embedding-3-large": (0.13, 0.0),
+    "text-embedding-ada-002": (0.10, 0.0),
 }
 
 
@@ -28,6 +32,16 @@ def price_of(settings: Settings) -> tuple[float, float] | None:
     if settings.embedded:
         return (0.0, 0.0)
     return PRICES_PER_MILLION.get(settings.model)
+
+
+def embedding_price_of(settings: Settings) -> tuple[float, float] | None:
+    """$ per million tokens of the run's embeddings: 0 for the local model, None if unknown."""
+    name = settings.embedding_model
+    if not settings.remote_embeddings or name is None:
+        return (0.0, 0.0)
+    if name in settings.prices:
+        return settings.prices[name]
+    return PRICES_PER_MILLION.get(name)
 
 
 def estimate_cost(settings: Settings, usage: TokenUsage) -> float | None:

@@ -1,8 +1,12 @@
-"""The token ledger as text: per article and in total, the same table in the CLI and briefing."""
+"""The token ledger as text: per article and in total, the same table in the CLI and briefing.
+
+Requests for sentence vectors to the endpoint (`--embedding-model`) are a row of their own;
+the local model's vectors cost nothing and are not in the table.
+"""
 
 from __future__ import annotations
 
-from summarizer.models import RunStats, TokenUsage
+from summarizer.models import EmbeddingUsage, RunStats, TokenUsage
 
 
 def usage_table(stats: RunStats) -> list[str]:
@@ -21,6 +25,11 @@ def usage_table(stats: RunStats) -> list[str]:
         retries=stats.retries,
         cache_hits=stats.cache_hits,
     )
+    embeddings = _remote(stats)
+    if embeddings is not None:
+        vectors = _embedding_usage(embeddings)
+        lines.append(_row(f"Embeddings ({embeddings.model})", "", vectors, embeddings.cost_usd))
+        total += vectors
     lines.append(_row("**Total**", "", total, stats.cost_usd))
     return lines
 
@@ -28,15 +37,35 @@ def usage_table(stats: RunStats) -> list[str]:
 def usage_summary(stats: RunStats) -> str:
     """The run's spend in one line."""
     cached = f", {stats.cache_hits} answer(s) from cache" if stats.cache_hits else ""
+    embeddings = _remote(stats)
+    vectors = (
+        ""
+        if embeddings is None
+        else f"; {embeddings.requests} embedding request(s), {embeddings.prompt_tokens:,} tokens"
+    )
     return (
         f"{stats.llm_calls} LLM call(s) ({stats.reasks} re-asks, {stats.retries} retries)"
-        f"{cached}; {stats.prompt_tokens:,} prompt + {stats.completion_tokens:,} output tokens; "
-        f"cost {format_cost(stats.cost_usd)}"
+        f"{cached}; {stats.prompt_tokens:,} prompt + {stats.completion_tokens:,} output tokens"
+        f"{vectors}; cost {format_cost(stats.cost_usd)}"
     )
 
 
 def format_cost(cost: float | None) -> str:
     return "unknown (no price for this model)" if cost is None else f"${cost:.4f}"
+
+
+def _remote(stats: RunStats) -> EmbeddingUsage | None:
+    embeddings = stats.embeddings
+    return None if embeddings is None or embeddings.endpoint == "local" else embeddings
+
+
+def _embedding_usage(embeddings: EmbeddingUsage) -> TokenUsage:
+    return TokenUsage(
+        calls=embeddings.requests,
+        prompt_tokens=embeddings.prompt_tokens,
+        retries=embeddings.retries,
+        cache_hits=embeddings.cache_hits,
+    )
 
 
 def _row(source: str, outcome: str, usage: TokenUsage, cost: float | None) -> str:

@@ -2,7 +2,9 @@
 
 Every answer the server sends back is counted where it arrives (llm.py), re-asks included,
 into the article's meter; each meter also feeds the run's budget, which is checked before
-every request, so a run stops sending once it has spent what it was allowed.
+every request, so a run stops sending once it has spent what it was allowed. Embedding
+requests (merging by meaning with the endpoint's model) have a meter of their own, priced as
+the embedding model, against the same budget.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from typing import Any
 from summarizer.config import Settings
 from summarizer.errors import BudgetExceeded, ConfigError
 from summarizer.models import TokenUsage
-from summarizer.pricing import cost_of, price_of
+from summarizer.pricing import cost_of, embedding_price_of, price_of
 
 
 @dataclass
@@ -23,6 +25,7 @@ class Budget:
     max_tokens: int | None = None
     max_cost: float | None = None
     price: tuple[float, float] | None = None
+    embedding_price: tuple[float, float] | None = None
     tokens: int = 0
     cost: float = 0.0
     exceeded: str | None = None
@@ -34,19 +37,28 @@ class Budget:
         Raises:
             ConfigError: a dollar budget for a model whose price is unknown.
         """
-        if settings.max_cost is not None and price_of(settings) is None:
-            raise ConfigError(
-                f"--max-cost needs a price for model {settings.model!r}, and none is known",
-                hint='add it to the config file: [prices] "MODEL" = [prompt, output] $/million',
-            )
+        price, embedding_price = price_of(settings), embedding_price_of(settings)
+        if settings.max_cost is not None:
+            unpriced = settings.model if price is None else None
+            if embedding_price is None:
+                unpriced = unpriced or settings.embedding_model
+            if unpriced is not None:
+                raise ConfigError(
+                    f"--max-cost needs a price for model {unpriced!r}, and none is known",
+                    hint='add it to the config file: [prices] "MODEL" = [prompt, output] $/million',
+                )
         return cls(
-            max_tokens=settings.max_tokens, max_cost=settings.max_cost, price=price_of(settings)
+            max_tokens=settings.max_tokens,
+            max_cost=settings.max_cost,
+            price=price,
+            embedding_price=embedding_price,
         )
 
-    def add(self, prompt_tokens: int, completion_tokens: int) -> None:
+    def add(self, prompt_tokens: int, completion_tokens: int, *, embeddings: bool = False) -> None:
         self.tokens += prompt_tokens + completion_tokens
-        if self.price is not None:
-            self.cost += cost_of(self.price, prompt_tokens, completion_tokens)
+        price = self.embedding_price if embeddings else self.price
+        if price is not None:
+            self.cost += cost_of(price, prompt_tokens, completion_tokens)
 
     def check(self) -> None:
         """Raise `BudgetExceeded` once a limit is reached: no request is sent after that."""
@@ -65,9 +77,14 @@ class Budget:
 
 @dataclass
 class UsageMeter:
-    """One article's ledger: usage the server reported for every answer, re-asks included."""
+    """One article's ledger: usage the server reported for every answer, re-asks included.
+
+    With `embeddings`, the ledger of the run's embedding requests instead: priced as the
+    embedding model (their answers carry prompt tokens only).
+    """
 
     budget: Budget = field(default_factory=Budget)
+    embeddings: bool = False
     calls: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
@@ -78,11 +95,11 @@ class UsageMeter:
     def record(self, response: Any) -> None:
         self.calls += 1
         usage = getattr(response, "usage", None)
-        prompt = (usage.prompt_tokens or 0) if usage is not None else 0
-        completion = (usage.completion_tokens or 0) if usage is not None else 0
+        prompt = (getattr(usage, "prompt_tokens", 0) or 0) if usage is not None else 0
+        completion = (getattr(usage, "completion_tokens", 0) or 0) if usage is not None else 0
         self.prompt_tokens += prompt
         self.completion_tokens += completion
-        self.budget.add(prompt, completion)
+        self.budget.add(prompt, completion, embeddings=self.embeddings)
 
     def add(self, other: UsageMeter) -> None:
         """Fold in a meter of part of this article's work (its budget already counted it)."""

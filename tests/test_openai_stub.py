@@ -134,6 +134,9 @@ def test_stats_add_up_the_usage_the_client_saw() -> None:
         "prompt_tokens": sum(usage.prompt_tokens for usage in usages),
         "completion_tokens": sum(usage.completion_tokens for usage in usages),
         "max_in_flight": 1,
+        "embedding_requests": 0,
+        "embedding_inputs": 0,
+        "embedding_tokens": 0,
     }
     assert set(after_reset.values()) == {0}
 
@@ -236,6 +239,9 @@ def test_plain_http_routes_and_keep_alive() -> None:
         "prompt_tokens": 0,
         "completion_tokens": 0,
         "max_in_flight": 0,
+        "embedding_requests": 0,
+        "embedding_inputs": 0,
+        "embedding_tokens": 0,
     }
 
 
