@@ -11,10 +11,12 @@ TF-IDF vectors, average link, cosine 0.2. Articles are read as the product reads
 
 B-cubed is computed here; with `--scorer ../shared/eval/score_coref.py` the reference scorer
 is run on the same clusters (written to a temporary file) and its figures are shown beside
-ours, which must agree.
+ours, which must agree. With `--seeds ../shared/seeds`, the five real articles about one
+story are clustered at the same threshold too: they must come out as one story.
 
     python -m benchmarks.story_clustering --basil ../shared/eval/basil_dev.jsonl \
-        --ecbplus ../shared/eval/ecbplus_dev.jsonl --scorer ../shared/eval/score_coref.py
+        --ecbplus ../shared/eval/ecbplus_dev.jsonl --scorer ../shared/eval/score_coref.py \
+        --seeds ../shared/seeds
 
 Targets: B-cubed F1 >= 0.98 on BASIL dev and >= 0.95 on the ECB+ dev sub-topics, at one
 threshold for both. Writes `story_clustering.json` and `.md` to benchmarks/results/.
@@ -34,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks._report import Figure, table_lines, write_report
-from summarizer.ingest import article_from_text
+from summarizer.ingest import article_from_text, read_path
 from summarizer.models import Article
 from summarizer.stories import STORY_SIMILARITY, average_link, cluster_stories, tfidf_vectors
 
@@ -107,6 +109,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--basil", type=Path, required=True)
     parser.add_argument("--ecbplus", type=Path, required=True)
     parser.add_argument("--scorer", type=Path, help="the reference scorer, to cross-check")
+    parser.add_argument("--seeds", type=Path, help="a folder of articles of one story")
     parser.add_argument("--threshold", type=float, default=STORY_SIMILARITY)
     parser.add_argument("--results-dir", type=Path, default=None)
     options = parser.parse_args(argv)
@@ -139,6 +142,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                 Figure(f"{name}: reference scorer's B-cubed F1 (%)", round(reference, 2),
                        target="equal to ours", passed=agrees)
             )  # fmt: skip
+    if options.seeds:
+        seed_stories = len(cluster_stories(read_path(options.seeds), threshold=options.threshold))
+        details["seeds"] = {"stories": seed_stories}
+        figures.append(
+            Figure("seeds: stories found", seed_stories, target="1", passed=seed_stories == 1)
+        )
     print("\n".join(table_lines(figures)))
     write_report(
         "story_clustering",
