@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from collections.abc import Sequence
 from typing import Any
 
 from pydantic import BaseModel
@@ -302,9 +302,7 @@ def _quantity(sentence: Sentence, draft: Any) -> Quantity | None:
     )
 
 
-def _events(
-    claim: Claim, draft: Any, named: str | None, candidates: Sequence[str]
-) -> list[Event]:
+def _events(claim: Claim, draft: Any, named: str | None, candidates: Sequence[str]) -> list[Event]:
     """One event per happening the model named by one of the sentence's own words.
 
     The schema offers only the sentence's words; a word from elsewhere (an endpoint that
