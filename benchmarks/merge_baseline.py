@@ -30,6 +30,7 @@ from summarizer.merge import (
     cluster,
     comparable_text,
     figure_key,
+    happening_key,
     same_claimant,
 )
 from summarizer.models import (
@@ -76,6 +77,8 @@ def merge_events(
     def same(i: int, j: int) -> bool:
         a, b = items[i].item, items[j].item
         if a.type != b.type or not _dates_compatible(a.date, b.date):
+            return False
+        if happening_key(a.trigger) != happening_key(b.trigger):
             return False
         return _similarity(texts[i], texts[j]) >= EVENT_SIMILARITY
 

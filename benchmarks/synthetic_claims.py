@@ -250,6 +250,8 @@ class _Rendition:
     certainty: Certainty
     day: int
     event_type: EventType
+    # The event's own word in its statement, as extraction gives it.
+    trigger: str
 
 
 def synthetic_corpus(
@@ -422,6 +424,7 @@ def _rendition(rng: random.Random, fact: _Fact) -> _Rendition:
         certainty=rng.choices(_CERTAINTIES, (17, 2, 1))[0],
         day=fact.day,
         event_type=fact.event_type,
+        trigger=figure.measure if figure is not None else verb,
     )
 
 
@@ -527,5 +530,6 @@ def _event(rng: random.Random, article: Article, row: _Rendition, number: int) -
         actors=[],
         date=date,
         date_precision=precision,  # type: ignore[arg-type]
+        trigger=row.trigger,
         evidence=[_evidence(rng, article, row.statement)],
     )
