@@ -233,8 +233,11 @@ def _endpoint_identity(base_url: str | None, gguf: Path | None) -> str:
 
 
 def _json_object(text: str | None) -> dict[str, Any]:
+    # A raw newline or tab inside a string is invalid JSON, and all the validator sees:
+    # seen from the embedded model on real news, where it cost whole chunks. Read leniently
+    # here, every entry is still validated on its own (valid_entries).
     try:
-        data = json.loads(text) if text else {}
+        data = json.loads(text, strict=False) if text else {}
     except json.JSONDecodeError:
         return {}
     return data if isinstance(data, dict) else {}

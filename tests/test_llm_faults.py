@@ -327,6 +327,23 @@ def test_still_invalid_after_max_reasks_keeps_valid_sentences_with_a_warning() -
     assert (usage.prompt_tokens, usage.completion_tokens) == (300, 81)
 
 
+def test_a_raw_control_character_in_a_string_loses_no_valid_entry() -> None:
+    answer = _answer(TWO_SENTENCES)
+    answer["s2"]["subject"] = "the\triver"
+    # Invalid JSON (a raw tab inside a string) every time, as the embedded model once wrote.
+    broken = json.dumps(answer).replace("\\t", "\t")
+    endpoint = FakeEndpoint([_completion(broken), _completion(broken)])
+
+    extraction = _extract(endpoint, TWO_SENTENCES)
+
+    assert len(endpoint.requests) == 2
+    assert [c.evidence[0].quote for c in extraction.claims] == [
+        s.text for s in split_sentences(TWO_SENTENCES)
+    ]
+    [warning] = extraction.warnings
+    assert "kept the 2 of 2 sentence(s)" in warning
+
+
 # --- truncation is split, never re-asked -------------------------------------------------
 
 
