@@ -9,9 +9,14 @@ adds to a run.
    `pip install torch==2.13.0 transformers`) in the same run, and the largest difference
    between the two sets of vectors.
 2. Extra wall time: `summarizer brief examples/articles` as a whole process against the
-   OpenAI stub replaying the recorded cassette (so no model time), with embeddings and with
-   `--no-embeddings`, alternated `--rounds` times; the median difference, per run and per
-   article.
+   OpenAI stub replaying the recorded cassette (so no model time), its response cache warm,
+   three ways alternated `--rounds` times: with embeddings and the vector cache warm (every
+   run after the first), with embeddings and the vector cache emptied before the run (every
+   vector computed: a first run, or a run before the vector cache existed), and with
+   `--no-embeddings`; the median differences, per run and per article.
+3. The endpoint's embeddings: two more runs with `--embedding-model stub-embedding` (the
+   stub's `/v1/embeddings`): the embedding requests of the first and of the second, which
+   must send none.
 
     python -m benchmarks.embedding_speed [--sentences 512] [--rounds 3] [--reference DIR]
 
@@ -23,23 +28,34 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from benchmarks._report import RESULTS_DIR, Figure, table_lines, write_report
-from benchmarks.openai_stub import stub_process
-from benchmarks.warm_rerun import CASSETTE, EXAMPLES, run_environment, timed_process
+from benchmarks.openai_stub import StubStats, stub_process
+from benchmarks.warm_rerun import (
+    CASSETTE,
+    EXAMPLES,
+    RunFailed,
+    _stub_stats,
+    run_environment,
+    timed_process,
+)
 from summarizer.config import EMBEDDED_MODEL_NAME
 from summarizer.embeddings import LocalEmbedder
 from summarizer.ingest import read_path
 from summarizer.sentences import split_sentences
+from summarizer.vector_cache import VECTOR_CACHE_FILE_NAME
 
 REPO = Path(__file__).resolve().parent.parent
+REMOTE_MODEL = "stub-embedding"
 
 
 def own_sentences(count: int) -> list[str]:
@@ -86,26 +102,51 @@ def reference_throughput(texts: list[str], folder: str) -> tuple[float, np.ndarr
     return (len(texts) - 1) / seconds, np.concatenate(rows)
 
 
-def extra_wall_time(rounds: int) -> tuple[list[float], list[float]]:
-    with_embeddings: list[float] = []
-    without: list[float] = []
+@dataclass
+class WarmRuns:
+    """Wall times of warm-cache runs, and the stub's count of embedding requests."""
+
+    vectors_cached: list[float] = field(default_factory=list)
+    vectors_computed: list[float] = field(default_factory=list)
+    without: list[float] = field(default_factory=list)
+    remote_first: StubStats | None = None
+    remote_second: StubStats | None = None
+    remote_seconds: list[float] = field(default_factory=list)
+
+
+def extra_wall_time(rounds: int) -> WarmRuns:
+    runs = WarmRuns()
     with tempfile.TemporaryDirectory(prefix="embedding-speed-") as scratch:
         folder = Path(scratch)
-        environment = run_environment(folder / "cache", folder / "no-config.toml")
+        cache_dir = folder / "cache"
+        environment = run_environment(cache_dir, folder / "no-config.toml")
         with stub_process(latency=0, replay=CASSETTE) as base_url:
             backend = ["--base-url", base_url, "--model", EMBEDDED_MODEL_NAME]
             backend += ["--mode", "json_object_schema", "--no-remember", "-q"]
             command = [sys.executable, "-m", "summarizer", "brief", str(EXAMPLES)]
-            # The first run fills the cache; every timed run then answers from it.
-            timed_process([*command, "-o", str(folder / "warm.json"), *backend], environment)
+            command += ["-o", str(folder / "b.json"), *backend]
+            # The first run fills the caches; every timed run then answers from them.
+            timed_process(command, environment)
             for _ in range(rounds):
-                for flag, times in (
-                    ("--embeddings", with_embeddings),
-                    ("--no-embeddings", without),
-                ):
-                    out = ["-o", str(folder / "b.json")]
-                    times.append(timed_process([*command, *out, *backend, flag], environment))
-    return with_embeddings, without
+                _drop_vectors(cache_dir)
+                runs.vectors_computed.append(timed_process([*command, "--embeddings"], environment))
+                runs.vectors_cached.append(timed_process([*command, "--embeddings"], environment))
+                runs.without.append(timed_process([*command, "--no-embeddings"], environment))
+            remote = [*command, "--embedding-model", REMOTE_MODEL]
+            for attempt in ("first", "second"):
+                _stub_stats(base_url, "POST", "/stats/reset")
+                runs.remote_seconds.append(timed_process(remote, environment))
+                stats = _stub_stats(base_url, "GET", "/stats")
+                if attempt == "first":
+                    runs.remote_first = stats
+                else:
+                    runs.remote_second = stats
+    return runs
+
+
+def _drop_vectors(cache_dir: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        (cache_dir / f"{VECTOR_CACHE_FILE_NAME}{suffix}").unlink(missing_ok=True)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -131,28 +172,71 @@ def main(argv: Sequence[str] | None = None) -> int:
             Figure("sentences per second (PyTorch reference)", round(reference_per_second, 1)),
             Figure("largest difference from the reference", f"{difference:.1e}"),
         ]
-    with_embeddings, without = extra_wall_time(options.rounds)
-    extra = statistics.median(a - b for a, b in zip(with_embeddings, without, strict=True))
+    try:
+        runs = extra_wall_time(options.rounds)
+    except (RunFailed, subprocess.SubprocessError) as error:
+        hint = "an HTTP 404 from the stub: re-record the cassette with `make record`"
+        print(f"benchmark failed: {error} ({hint})", file=sys.stderr)
+        return 1
+    cached = _median_extra(runs.vectors_cached, runs.without)
+    computed = _median_extra(runs.vectors_computed, runs.without)
     articles = len(read_path(EXAMPLES))
+    first, second = runs.remote_first or {}, runs.remote_second or {}
+    second_requests = second.get("embedding_requests", -1)
     figures += [
-        Figure("brief examples (warm cache), with embeddings", round(min(with_embeddings), 2), "s"),
-        Figure("brief examples (warm cache), --no-embeddings", round(min(without), 2), "s"),
-        Figure("extra wall time per run (median of rounds)", round(extra, 2), "s"),
-        Figure("extra wall time per article", round(extra / articles, 2), "s"),
-    ]  # fmt: skip
+        Figure(
+            "brief examples (warm caches), vectors from the vector cache",
+            round(min(runs.vectors_cached), 2),
+            "s",
+        ),
+        Figure(
+            "brief examples (warm response cache), vectors computed",
+            round(min(runs.vectors_computed), 2),
+            "s",
+        ),
+        Figure("brief examples (warm cache), --no-embeddings", round(min(runs.without), 2), "s"),
+        Figure("extra wall time per run, vectors cached (median of rounds)", round(cached, 2), "s"),
+        Figure(
+            "extra wall time per run, vectors computed (median of rounds)", round(computed, 2), "s"
+        ),
+        Figure("extra wall time per article, vectors cached", round(cached / articles, 3), "s"),
+        Figure("extra wall time per article, vectors computed", round(computed / articles, 3), "s"),
+        Figure(
+            "endpoint embeddings: requests of the first run",
+            f"{first.get('embedding_requests')} ({first.get('embedding_inputs')} texts)",
+        ),
+        Figure(
+            "endpoint embeddings: requests of the second run",
+            second_requests,
+            target="== 0",
+            passed=second_requests == 0,
+        ),
+    ]
     print("\n".join(table_lines(figures)))
     write_report(
         "embedding_speed",
         title="Embedding speed",
         about="`python -m benchmarks.embedding_speed`: the local sentence-embedding model's "
-        "throughput on the team's own sentences, and the wall time merging by meaning adds "
-        "to a warm-cache run over examples/articles.",
+        "throughput on the team's own sentences, the wall time merging by meaning adds "
+        "to a warm-cache run over examples/articles with the vector cache warm and emptied, "
+        "and the endpoint's embedding requests in a first and a second run.",
         parameters={"sentences": options.sentences, "rounds": options.rounds},
         figures=figures,
-        details={"with_embeddings": with_embeddings, "without": without},
+        details={
+            "vectors_cached": runs.vectors_cached,
+            "vectors_computed": runs.vectors_computed,
+            "without": runs.without,
+            "remote_seconds": runs.remote_seconds,
+            "remote_first_stub_stats": runs.remote_first,
+            "remote_second_stub_stats": runs.remote_second,
+        },
         directory=options.results_dir,
     )
     return 0
+
+
+def _median_extra(times: list[float], baseline: list[float]) -> float:
+    return statistics.median(a - b for a, b in zip(times, baseline, strict=True))
 
 
 if __name__ == "__main__":
