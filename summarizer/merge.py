@@ -216,13 +216,15 @@ class _SameHappening:
     ) -> None:
         self._items = items
         self._happenings = happenings
+        # Where each event was read: two events of one sentence are two happenings.
+        self._sentences = [(e.item.article_id, meaning_text(e.item)) for e in items]
         words = sorted({(e.item.trigger or "").lower() for e in items} - {""})
         vectors = embedder.embed(words)
         self._vector = {word: vectors[row] for row, word in enumerate(words)}
 
     def __call__(self, first: int, second: int) -> bool:
         a, b = self._items[first].item, self._items[second].item
-        if a.article_id == b.article_id and meaning_text(a) == meaning_text(b):
+        if self._sentences[first] == self._sentences[second]:
             return a.trigger == b.trigger
         if self._happenings[first] == self._happenings[second]:
             return True

@@ -4,6 +4,7 @@ tests run it: in this process through typer's runner, or as a process of its own
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -40,3 +41,18 @@ def isolated_environment(tmp_path: Path) -> dict[str, str]:
         "SUMMARIZER_MODELS_DIR": os.environ.get("SUMMARIZER_MODELS_DIR")
         or str(default_models_dir()),
     }
+
+
+def brief_as_process(
+    tmp_path: Path, stub: StubServer, *arguments: str
+) -> subprocess.CompletedProcess[str]:
+    """The installed entry point in a process of its own, in an isolated environment:
+    exit codes and stderr as users see them."""
+    return subprocess.run(
+        brief_command(stub, *arguments),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=isolated_environment(tmp_path),
+        check=False,
+    )

@@ -5,7 +5,6 @@ unit length, and a failing endpoint is one line."""
 from __future__ import annotations
 
 import asyncio
-import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -21,7 +20,7 @@ from summarizer.llm import Deadline
 from summarizer.remote_embeddings import BATCH_TEXTS, RemoteEmbedder
 from summarizer.usage import Budget, UsageMeter
 from summarizer.vector_cache import VECTOR_CACHE_FILE_NAME
-from tests.stub_cli import brief_command, isolated_environment
+from tests.stub_cli import brief_as_process
 from tests.test_stub_runs import ARTICLES
 
 pytestmark = pytest.mark.block_network(allowed_hosts=[r"127\.0\.0\.1$"])
@@ -164,14 +163,8 @@ def test_an_endpoint_without_embeddings_is_one_line_and_exit_1(tmp_path: Path) -
     articles = tmp_path / "article.txt"
     articles.write_text(ARTICLES[0] + "\n", encoding="utf-8")
     with StubServer(latency=0, embeddings=False) as stub:
-        command = brief_command(stub, str(articles), "--embedding-model", EMBEDDING_MODEL, "-q")
-        result = subprocess.run(
-            command,
-            env=isolated_environment(tmp_path),
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
+        result = brief_as_process(
+            tmp_path, stub, str(articles), "--embedding-model", EMBEDDING_MODEL, "-q"
         )
     assert result.returncode == 1
     assert "Traceback" not in result.stderr

@@ -8,7 +8,6 @@ sentences without figures, dates or times; the article store is this test's own
 from __future__ import annotations
 
 import re
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -17,7 +16,7 @@ from typer.testing import CliRunner, Result
 from benchmarks.openai_stub import StubServer
 from summarizer import Briefing
 from summarizer.cli import app
-from tests.stub_cli import brief_command, brief_in_process, isolated_environment
+from tests.stub_cli import brief_as_process, brief_in_process
 
 pytestmark = pytest.mark.block_network(allowed_hosts=[r"127\.0\.0\.1$"])
 
@@ -84,23 +83,13 @@ def test_previous_marks_what_is_new_since_an_earlier_briefing(tmp_path: Path) ->
     assert re.search(r"Since the briefing of .*: 0 new, 0 changed, 1 unchanged", markdown)
 
 
-def _run(tmp_path: Path, stub: StubServer, *arguments: str) -> subprocess.CompletedProcess[str]:
-    """The installed entry point in a process of its own: exit codes and stderr as users see."""
-    return subprocess.run(
-        brief_command(stub, *arguments),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=isolated_environment(tmp_path),
-        check=False,
-    )
-
-
 def test_a_previous_file_that_is_no_briefing_is_one_line_and_exit_2(tmp_path: Path) -> None:
     folder = _articles(tmp_path / "articles", FIRST)
     (tmp_path / "notes.json").write_text('{"hello": 1}')
     with StubServer(latency=0) as stub:
-        result = _run(tmp_path, stub, str(folder), "--previous", str(tmp_path / "notes.json"))
+        result = brief_as_process(
+            tmp_path, stub, str(folder), "--previous", str(tmp_path / "notes.json")
+        )
         served = stub.stats()
 
     assert result.returncode == 2
@@ -112,7 +101,7 @@ def test_a_previous_file_that_is_no_briefing_is_one_line_and_exit_2(tmp_path: Pa
 def test_new_only_without_remembering_is_refused(tmp_path: Path) -> None:
     folder = _articles(tmp_path / "articles", FIRST)
     with StubServer(latency=0) as stub:
-        result = _run(tmp_path, stub, str(folder), "--new-only", "--no-remember")
+        result = brief_as_process(tmp_path, stub, str(folder), "--new-only", "--no-remember")
 
     assert result.returncode == 2
     assert result.stderr.startswith("error: new-only needs the article store"), result.stderr

@@ -23,7 +23,7 @@ import pytest
 from benchmarks.openai_stub import STUB_MODEL, StubServer
 from summarizer import Briefing, Settings, abrief
 from tests.cassette_format import ReadableJsonSerializer
-from tests.stub_cli import brief_command, isolated_environment
+from tests.stub_cli import brief_as_process, brief_command, isolated_environment
 from tests.test_llm_faults import _completion as completion_response
 
 pytestmark = pytest.mark.block_network(allowed_hosts=[r"127\.0\.0\.1$"])
@@ -161,16 +161,10 @@ def test_a_token_budget_stops_the_cli_with_exit_3_and_the_briefing_of_what_finis
     output = tmp_path / "briefing.json"
 
     with StubServer(latency=0) as stub:
-        command = brief_command(
-            stub, str(articles), "-o", str(output), "--concurrency", "1", "--max-tokens", "1"
-        )
-        result = subprocess.run(
-            command,
-            env=isolated_environment(tmp_path),
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
+        result = brief_as_process(
+            tmp_path,
+            stub,
+            *(str(articles), "-o", str(output), "--concurrency", "1", "--max-tokens", "1"),
         )
         served = stub.stats()
 
