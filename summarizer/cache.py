@@ -172,13 +172,7 @@ class ResponseCache(SharedFile):
 
     def clear(self) -> int:
         """Delete every stored answer; return how many there were."""
-        connection = self._existing()
-        if connection is None:
-            return 0
-        with connection:
-            removed = connection.execute("DELETE FROM answers").rowcount
-        connection.execute("VACUUM")
-        return removed
+        return self._delete_all("answers")
 
     def _prepare(self, connection: sqlite3.Connection) -> None:
         connection.execute(_SCHEMA)

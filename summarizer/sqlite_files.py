@@ -70,6 +70,16 @@ class SharedFile:
         files = [path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")]
         return sum(f.stat().st_size for f in files if f.exists())
 
+    def _delete_all(self, table: str) -> int:
+        """Delete every row of `table` and shrink the file; return how many there were."""
+        connection = self._existing()
+        if connection is None:
+            return 0
+        with connection:
+            removed: int = connection.execute(f"DELETE FROM {table}").rowcount
+        connection.execute("VACUUM")
+        return removed
+
     def _existing(self) -> sqlite3.Connection | None:
         """The connection for reading or clearing: None if the file is absent (a read does
         not create it) or unusable."""

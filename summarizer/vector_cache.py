@@ -124,13 +124,7 @@ class VectorCache(SharedFile):
 
     def clear(self) -> int:
         """Delete every stored vector; return how many there were."""
-        connection = self._existing()
-        if connection is None:
-            return 0
-        with connection:
-            removed = connection.execute("DELETE FROM vectors").rowcount
-        connection.execute("VACUUM")
-        return removed
+        return self._delete_all("vectors")
 
     def _prepare(self, connection: sqlite3.Connection) -> None:
         connection.execute(_SCHEMA)
