@@ -463,11 +463,17 @@ class _Handler(BaseHTTPRequestHandler):
             return None
         return self.rfile.read(int(length))
 
-    def _chat_completion(self, body: bytes) -> None:
+    def _json_body(self, body: bytes) -> tuple[bool, Any]:
+        """(True, the parsed body), or (False, None) once a 400 has been sent."""
         try:
-            request = json.loads(body)
+            return True, json.loads(body)
         except (UnicodeDecodeError, json.JSONDecodeError) as error:
             self._send_error(HTTPStatus.BAD_REQUEST, f"body is not JSON: {error}")
+            return False, None
+
+    def _chat_completion(self, body: bytes) -> None:
+        parsed, request = self._json_body(body)
+        if not parsed:
             return
         messages = request.get("messages") if isinstance(request, dict) else None
         if not isinstance(messages, list) or not messages:
@@ -531,10 +537,8 @@ class _Handler(BaseHTTPRequestHandler):
         )
 
     def _embeddings(self, body: bytes) -> None:
-        try:
-            request = json.loads(body)
-        except (UnicodeDecodeError, json.JSONDecodeError) as error:
-            self._send_error(HTTPStatus.BAD_REQUEST, f"body is not JSON: {error}")
+        parsed, request = self._json_body(body)
+        if not parsed:
             return
         inputs = request.get("input") if isinstance(request, dict) else None
         texts = [inputs] if isinstance(inputs, str) else inputs
