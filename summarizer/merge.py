@@ -55,8 +55,6 @@ EVENT_OVERLAP = 0.3
 CLAIMANT_SIMILARITY = 88.0
 # Cosine of two events' own words, embedded alone, from which they may name one happening.
 SAME_HAPPENING = 0.72
-# Cosine of two sentences, from which events of one story named by words of one stem join.
-SAME_WORD_CLOSE: float | None = 0.5
 UNATTRIBUTED = "unattributed"
 _T = TypeVar("_T", Claim, Event)
 _STOPWORDS = frozenset(
@@ -147,18 +145,6 @@ def merge_events(
         clusters = _joined_by_meaning(
             clusters, items, embedder, [story] * len(items), compatible=same_happening
         )
-        if SAME_WORD_CLOSE is not None:
-            # Within one story, the same happening word ("died", "dies") in related
-            # sentences is most often the same happening: a looser bar than for paraphrases,
-            # still never across a conflicting date, figure or denial.
-            clusters = _joined_by_meaning(
-                clusters,
-                items,
-                embedder,
-                [(i,) if word is None else word for i, word in enumerate(happenings)],
-                compatible=same_happening,
-                close=SAME_WORD_CLOSE,
-            )
     merged = [
         _merged_event([items[i] for i in members], [texts[i] for i in members], story)
         for members in clusters
@@ -173,7 +159,6 @@ def _joined_by_meaning(
     blocks: Sequence[Hashable],
     *,
     compatible: Callable[[int, int], bool] | None = None,
-    close: float | None = None,
 ) -> list[list[int]]:
     if len(items) < 2:
         return clusters
@@ -185,7 +170,6 @@ def _joined_by_meaning(
         blocks,
         [facts_of(sentence, when) for sentence, when in zip(sentences, dates, strict=True)],
         compatible=compatible,
-        **({} if close is None else {"close": close, "same": close}),
     )
 
 
