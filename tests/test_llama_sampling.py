@@ -43,6 +43,11 @@ def llama() -> Iterator[Any]:
 
 
 def _answer(llama: Any) -> str:
+    # From an empty context: when the prompt is still cached, llama-cpp-python evaluates its
+    # last token again on its own, and those logits differ in the last bits from the batched
+    # ones, enough to part greedy answers at a near tie (seen: the stock chain run twice on
+    # one Llama wrote two different answers). The samplers are compared, not the batches.
+    llama.reset()
     article = article_from_text(ARTICLE, published=dt.date(2026, 3, 3))
     sentences = split_sentences(article.text)
     schema = response_model_for(sentences).model_json_schema()
@@ -57,12 +62,6 @@ def _answer(llama: Any) -> str:
     return content
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="with the events array in the schema (Dec 2026) grammar-last greedy and stock "
-    "greedy part at one free-string token ('loss of colleagues' / 'loss of two colleagues'); "
-    "open, see the closing note of issue 11",
-)
 def test_grammar_last_sampling_writes_the_same_answer(llama: Any) -> None:
     stock_init = llama_module.Llama._init_sampler
     stock = _answer(llama)
