@@ -297,6 +297,19 @@ def test_each_happening_named_by_a_word_of_the_sentence_is_an_event() -> None:
     assert first.evidence == second.evidence == extraction.claims[0].evidence
 
 
+def test_a_sentence_without_happenings_takes_its_event_from_the_predicate_verb() -> None:
+    answer = _answer(TWO_SENTENCES)
+    answer["s1"].update(predicate="were flooded", events=[], date=None)
+    # "rises" is not the sentence's word ("rose"), so it names nothing in the text.
+    answer["s2"].update(predicate="rises quickly", events=[])
+    endpoint = FakeEndpoint([_completion(answer)])
+
+    extraction = _extract(endpoint, TWO_SENTENCES)
+
+    # "were" is an auxiliary, never a happening; "flooded" is the sentence's own word.
+    assert [(e.trigger, e.type) for e in extraction.events] == [("flooded", "other")]
+
+
 def test_the_schema_offers_only_the_sentences_own_words_for_an_event() -> None:
     sentences = split_sentences(TWO_SENTENCES)
     schema = response_model_for(sentences).model_json_schema()
