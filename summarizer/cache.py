@@ -20,12 +20,14 @@ import sqlite3
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import platformdirs
 
 from summarizer.sqlite_files import SharedFile
+from summarizer.weights import EMBEDDED_MODEL_SHA256
 
 # Bumped when the meaning of a stored answer changes, so old rows are never misread.
 CACHE_FORMAT = 1
@@ -69,6 +71,24 @@ def cache_key(
         "parameters": dict(sorted(parameters.items())),
     }
     return _digest(material)
+
+
+@lru_cache(maxsize=8)
+def endpoint_identity(base_url: str | None, gguf: Path | None) -> str:
+    """Which server answers, for `cache_key`: a URL, or the embedded weights (their size and
+    date if custom).
+
+    Looked up once per run's endpoint, not once per request.
+    """
+    if base_url is not None:
+        return base_url
+    if gguf is None:
+        return f"embedded:{EMBEDDED_MODEL_SHA256}"
+    try:
+        stat = gguf.stat()
+    except OSError:
+        return f"embedded:{gguf}"
+    return f"embedded:{gguf.resolve()}:{stat.st_size}:{stat.st_mtime_ns}"
 
 
 @dataclass(frozen=True)

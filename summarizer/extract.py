@@ -10,13 +10,11 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
 
-from summarizer.cache import ResponseCache, cache_key
+from summarizer.cache import ResponseCache, cache_key, endpoint_identity
 from summarizer.chunking import Chunk, halve, split_into_chunks
 from summarizer.concurrency import all_in_order
 from summarizer.dates import date_named_in
@@ -43,7 +41,6 @@ from summarizer.numbers import read_figure
 from summarizer.prompts import load_prompt
 from summarizer.sentences import Sentence, split_sentences
 from summarizer.usage import UsageMeter
-from summarizer.weights import EMBEDDED_MODEL_SHA256
 
 
 async def extract_article(
@@ -189,7 +186,7 @@ class _ChunkAsker:
         settings = self.llm.settings
         return cache_key(
             model=settings.model,
-            endpoint=_endpoint_identity(settings.base_url, settings.gguf),
+            endpoint=endpoint_identity(settings.base_url, settings.gguf),
             messages=messages,
             schema=schema_of(response_model),
             chunk_text=chunk.text,
@@ -210,27 +207,10 @@ class _ChunkAsker:
         prompt_tokens, completion_tokens = stored["tokens"]
         return {
             "model": settings.model,
-            "endpoint": _endpoint_identity(settings.base_url, settings.gguf),
+            "endpoint": endpoint_identity(settings.base_url, settings.gguf),
             "prompt_tokens": prompt_tokens,
             "completion_tokens": completion_tokens,
         }
-
-
-@lru_cache(maxsize=8)
-def _endpoint_identity(base_url: str | None, gguf: Path | None) -> str:
-    """Which server answered: a URL, or the embedded weights (their size and date if custom).
-
-    Looked up once per run's endpoint, not once per chunk.
-    """
-    if base_url is not None:
-        return base_url
-    if gguf is None:
-        return f"embedded:{EMBEDDED_MODEL_SHA256}"
-    try:
-        stat = gguf.stat()
-    except OSError:
-        return f"embedded:{gguf}"
-    return f"embedded:{gguf.resolve()}:{stat.st_size}:{stat.st_mtime_ns}"
 
 
 def _json_object(text: str | None) -> dict[str, Any]:
