@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from summarizer.embeddings import Embedder
 from summarizer.ledger import build_ledger
-from summarizer.merge import merge_claims, merge_events, number_sources
+from summarizer.merge import Adjudicate, merge_claims, merge_events, number_sources
 from summarizer.models import (
     Article,
     ArticleExtraction,
@@ -43,11 +43,13 @@ def assemble(
     extractions: Sequence[ArticleExtraction],
     *,
     embedder: Embedder | None = None,
+    adjudicate: Adjudicate | None = None,
 ) -> BriefingParts:
     """Number the extracted articles as sources, cluster them into stories, merge each story.
 
     Articles without an extraction (failed ones) are left out; the order of `articles` is
-    the order of the sources.
+    the order of the sources. `adjudicate` decides the borderline pairs of merging by
+    meaning (with an `embedder`), claims first, story by story.
     """
     by_article = {extraction.article_id: extraction for extraction in extractions}
     briefed = [article for article in articles if article.id in by_article]
@@ -67,9 +69,11 @@ def assemble(
             )
         )
         story_claims = merge_claims(
-            story_extractions, story_sources, embedder=embedder, story=number
+            story_extractions, story_sources, embedder=embedder, story=number, adjudicate=adjudicate
         )
-        events += merge_events(story_extractions, story_sources, embedder=embedder, story=number)
+        events += merge_events(
+            story_extractions, story_sources, embedder=embedder, story=number, adjudicate=adjudicate
+        )
         claims += story_claims
         disagreements += build_ledger(story_claims, story_sources, story=number)
     return BriefingParts(sources, stories, events, claims, disagreements)

@@ -57,6 +57,9 @@ CLAIMANT_SIMILARITY = 88.0
 SAME_HAPPENING = 0.72
 UNATTRIBUTED = "unattributed"
 _T = TypeVar("_T", Claim, Event)
+# Whether two claims state the same fact, or two events report the same happening, asked of
+# the pairs that embeddings and what the texts state leave open (`adjudication.py`).
+Adjudicate = Callable[[Claim | Event, Claim | Event], bool]
 _STOPWORDS = frozenset(
     "a an the of to in on at by for from with and or as is are was were be been has have had "
     "that this these those it its their there said says according".split()
@@ -96,18 +99,20 @@ def merge_claims(
     *,
     embedder: Embedder | None = None,
     story: int = 1,
+    adjudicate: Adjudicate | None = None,
 ) -> list[MergedClaim]:
     """Cluster duplicate claims across articles into merged, cited claims.
 
     With an `embedder`, claims that state the same fact in other words are joined too
     (`paraphrase.join_by_meaning`); without, only near-identical wording merges.
+    `adjudicate`, with an embedder, decides the pairs left open there (borderline pairs).
     """
     items = _sourced(sources, [(e.article_id, e.claims) for e in extractions])
     texts = [comparable_text(entry.item.statement) for entry in items]
     blocks = [(entry.item.polarity, figure_key(entry.item.quantity)) for entry in items]
     clusters = similar_groups(texts, blocks, CLAIM_SIMILARITY, overlap=CLAIM_OVERLAP)
     if embedder is not None:
-        clusters = _joined_by_meaning(clusters, items, embedder, blocks)
+        clusters = _joined_by_meaning(clusters, items, embedder, blocks, adjudicate=adjudicate)
     merged = [
         _merged_claim([items[i] for i in members], [texts[i] for i in members], story)
         for members in clusters
@@ -121,12 +126,13 @@ def merge_events(
     *,
     embedder: Embedder | None = None,
     story: int = 1,
+    adjudicate: Adjudicate | None = None,
 ) -> list[MergedEvent]:
     """Cluster duplicate events across articles; return them in timeline order.
 
     With an `embedder`, events told in other words are joined too when their dates agree;
     the model's event type, often a guess between neighbours ("attack" / "incident"), does
-    not keep them apart then.
+    not keep them apart then. `adjudicate`, with an embedder, decides the borderline pairs.
     """
     items = _sourced(sources, [(e.article_id, e.events) for e in extractions])
     texts = [comparable_text(entry.item.description) for entry in items]
@@ -143,7 +149,12 @@ def merge_events(
     if embedder is not None:
         same_happening = _SameHappening(items, happenings, embedder)
         clusters = _joined_by_meaning(
-            clusters, items, embedder, [story] * len(items), compatible=same_happening
+            clusters,
+            items,
+            embedder,
+            [story] * len(items),
+            compatible=same_happening,
+            adjudicate=adjudicate,
         )
     merged = [
         _merged_event([items[i] for i in members], [texts[i] for i in members], story)
@@ -159,6 +170,7 @@ def _joined_by_meaning(
     blocks: Sequence[Hashable],
     *,
     compatible: Callable[[int, int], bool] | None = None,
+    adjudicate: Adjudicate | None = None,
 ) -> list[list[int]]:
     if len(items) < 2:
         return clusters
@@ -170,7 +182,18 @@ def _joined_by_meaning(
         blocks,
         [facts_of(sentence, when) for sentence, when in zip(sentences, dates, strict=True)],
         compatible=compatible,
+        adjudicate=None if adjudicate is None else _by_index(adjudicate, items),
     )
+
+
+def _by_index(
+    adjudicate: Adjudicate,
+    items: Sequence[SourcedItem[Claim]] | Sequence[SourcedItem[Event]],
+) -> Callable[[int, int], bool]:
+    def judged_same(first: int, second: int) -> bool:
+        return adjudicate(items[first].item, items[second].item)
+
+    return judged_same
 
 
 _STEMMER = snowballstemmer.stemmer("english")

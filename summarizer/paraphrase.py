@@ -9,6 +9,9 @@ must also agree on what the texts state, and share a name or a number, unless it
 `SAME`, where wording and meaning leave little room. A name most texts of the block mention
 ("Wexley" in a story about Wexley) is no anchor, and two groups join only when they are
 close as wholes (their centroids), so that one pair cannot chain two topics together.
+A caller may pass a judge (`adjudicate`, the model: `adjudication.py`) for the borderline
+pairs, those that pass every check but are neither anchored nor above `SAME`: they join
+when it says they state the same thing.
 Nothing here joins figures that differ or a denial with an assertion: the caller blocks on
 those (`blocks`), and different figures meet in the disagreement ledger.
 
@@ -123,12 +126,16 @@ def join_by_meaning(
     close: float = CLOSE,
     same: float = SAME,
     compatible: Callable[[int, int], bool] | None = None,
+    adjudicate: Callable[[int, int], bool] | None = None,
 ) -> list[list[int]]:
     """Join `groups` (of item indices) when two of their items mean the same thing.
 
     `vectors[i]` is item i's unit embedding, `blocks[i]` what it must share with any item it
     joins, `facts[i]` what it states; `compatible(i, j)`, if given, must also hold for a
-    pair to join. Groups keep their first-seen order; so do members.
+    pair to join. `adjudicate(i, j)`, if given, decides the borderline pairs, which are
+    otherwise kept apart: close, compatible, without conflict, and with their groups close
+    as wholes, but neither anchored (a shared distinctive name or a number) nor at `same`.
+    Groups keep their first-seen order; so do members.
     """
     count = len(vectors)
     joined = UnionFind(count)
@@ -162,10 +169,14 @@ def join_by_meaning(
             if compatible is not None and not compatible(first, second):
                 continue
             anchored = (a.names & b.names) - common or a.numbers & b.numbers
-            if not (cosine >= same or anchored):
+            borderline = not (cosine >= same or anchored)
+            if borderline and adjudicate is None:
                 continue
             # Against chaining: the two groups as wholes must be close, not just one pair.
             if _cosine(totals[a_root], totals[b_root]) < close:
+                continue
+            # Last, so that the judge (a model request) is asked only what it alone decides.
+            if borderline and adjudicate is not None and not adjudicate(first, second):
                 continue
             joined.union(first, second)
             totals[joined.find(first)] = totals.pop(a_root) + totals.pop(b_root)
