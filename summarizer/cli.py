@@ -138,6 +138,20 @@ def brief(
             "meaning; default: the local all-MiniLM-L6-v2."
         ),
     ] = None,
+    adjudicate: Annotated[
+        bool,
+        typer.Option(
+            "--adjudicate/--no-adjudicate",
+            help="Ask the model whether borderline pairs of merging by meaning state the "
+            "same thing (cached, counted in the token ledger).",
+        ),
+    ] = False,
+    max_adjudications: Annotated[
+        int | None,
+        typer.Option(
+            help="Borderline pairs the model judges per run at most (default 100).", min=1
+        ),
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress on stderr.")] = False,
 ) -> None:
     """Write a cited briefing of the articles.
@@ -162,6 +176,8 @@ def brief(
         fetch_timeout=fetch_timeout,
         embeddings=embeddings,
         embedding_model=embedding_model,
+        adjudicate=adjudicate,
+        max_adjudications=max_adjudications,
     )
     window = Window(
         since=parse_since(since) if since is not None else None,

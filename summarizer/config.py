@@ -48,6 +48,7 @@ _ENVIRONMENT: dict[str, tuple[str, ...]] = {
     "max_tokens": ("SUMMARIZER_MAX_TOKENS",),
     "max_cost": ("SUMMARIZER_MAX_COST",),
     "embedding_model": ("SUMMARIZER_EMBEDDING_MODEL",),
+    "max_adjudications": ("SUMMARIZER_MAX_ADJUDICATIONS",),
 }
 
 _NUMERIC = frozenset(
@@ -59,8 +60,10 @@ _NUMERIC = frozenset(
         "max_tokens",
         "max_cost",
         "fetch_timeout",
+        "max_adjudications",
     }
 )
+DEFAULT_MAX_ADJUDICATIONS = 100
 # A config-file table, not a single value: model name -> [prompt, completion] $ per million.
 _PRICES = "prices"
 
@@ -97,6 +100,10 @@ class Settings:
     embeddings: bool = True
     # An embedding model the endpoint serves at /v1/embeddings; None: the local model.
     embedding_model: str | None = None
+    # Ask the model about the borderline pairs of merging by meaning (adjudication.py).
+    adjudicate: bool = False
+    # Borderline pairs judged per run at most, answers from the cache included.
+    max_adjudications: int = DEFAULT_MAX_ADJUDICATIONS
 
     @property
     def embedded(self) -> bool:
@@ -148,6 +155,8 @@ def resolve_settings(
     prices: Mapping[str, tuple[float, float]] | None = None,
     embeddings: bool = True,
     embedding_model: str | None = None,
+    adjudicate: bool = False,
+    max_adjudications: int | None = None,
     environ: Mapping[str, str] | None = None,
     config_file: Path | None = None,
 ) -> Settings:
@@ -174,6 +183,9 @@ def resolve_settings(
         embeddings: False to merge by wording alone, without the sentence-embedding model.
         embedding_model: an embedding model the endpoint serves (`/v1/embeddings`), used for
             merging by meaning instead of the local all-MiniLM-L6-v2; needs an endpoint.
+        adjudicate: True to ask the model whether the borderline pairs of merging by
+            meaning state the same thing (off by default); needs `embeddings`.
+        max_adjudications: borderline pairs judged per run at most (default 100).
         environ: environment to read (defaults to `os.environ`).
         config_file: TOML file to read (defaults to `SUMMARIZER_CONFIG` or the user config dir).
 
@@ -201,6 +213,7 @@ def resolve_settings(
         "max_tokens": max_tokens,
         "max_cost": max_cost,
         "embedding_model": embedding_model,
+        "max_adjudications": max_adjudications,
     }
 
     def pick(name: str) -> Any:
@@ -232,6 +245,11 @@ def resolve_settings(
             hint="pass --base-url, or drop --embedding-model / SUMMARIZER_EMBEDDING_MODEL to "
             "use the local all-MiniLM-L6-v2",
         )
+    if adjudicate and not embeddings:
+        raise ConfigError(
+            "adjudication judges pairs that merging by meaning proposes, and it is off",
+            hint="drop --no-embeddings (embeddings=False) or --adjudicate (adjudicate=True)",
+        )
     return Settings(
         base_url=resolved_base_url.rstrip("/") if resolved_base_url else None,
         api_key=resolved_key or PLACEHOLDER_API_KEY,
@@ -255,6 +273,13 @@ def resolve_settings(
         prices={**_as_prices(file_values.get(_PRICES, {})), **(prices or {})},
         embeddings=embeddings,
         embedding_model=resolved_embedding_model,
+        adjudicate=adjudicate,
+        max_adjudications=_as_int(
+            "max_adjudications",
+            pick("max_adjudications"),
+            default=DEFAULT_MAX_ADJUDICATIONS,
+            minimum=1,
+        ),
     )
 
 

@@ -1,10 +1,12 @@
 """The merge stage of a run: the briefing's parts, merged by meaning with the embedder the
 settings name (the local all-MiniLM-L6-v2, or the endpoint's `/v1/embeddings`) behind the
-vector cache, and what the vectors cost.
+vector cache, and what the vectors cost; with `adjudicate`, the model's judgement of the
+borderline pairs (`adjudication.py`) and what it cost.
 
 `assemble` is synchronous, so it runs in a worker thread; the endpoint's requests go back to
-the event loop from there (`remote_embeddings.py`). The vector cache is opened, used and
-closed in that thread: an SQLite connection belongs to the thread that made it.
+the event loop from there (`remote_embeddings.py`, `adjudication.py`). The vector cache is
+opened, used and closed in that thread: an SQLite connection belongs to the thread that made
+it (the response cache, opened by the run, is used on the loop's thread).
 """
 
 from __future__ import annotations
@@ -14,13 +16,22 @@ import contextlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
+from summarizer.adjudication import Adjudicator
 from summarizer.assemble import BriefingParts, assemble
+from summarizer.cache import ResponseCache
 from summarizer.config import Settings
 from summarizer.embeddings import CachedEmbedder, IdentifiedEmbedder, LocalEmbedder
 from summarizer.errors import BudgetExceeded
 from summarizer.llm import Deadline, StructuredLLM
 from summarizer.merge import meaning_text
-from summarizer.models import Article, ArticleExtraction, Claim, EmbeddingUsage, Event
+from summarizer.models import (
+    AdjudicationUsage,
+    Article,
+    ArticleExtraction,
+    Claim,
+    EmbeddingUsage,
+    Event,
+)
 from summarizer.pricing import cost_of, embedding_price_of
 from summarizer.remote_embeddings import RemoteEmbedder
 from summarizer.usage import Budget, UsageMeter
@@ -33,13 +44,14 @@ LOCAL_ENDPOINT = "local"
 
 @dataclass(frozen=True)
 class MergedRun:
-    """The briefing's parts, the embeddings' ledger (None when off), the briefing's warnings,
-    and why the vector cache could not be used, if it could not."""
+    """The briefing's parts, the embeddings' and adjudication's ledgers (None when off), the
+    briefing's warnings, and why the vector cache could not be used, if it could not."""
 
     parts: BriefingParts
     embeddings: EmbeddingUsage | None
     warnings: list[str] = field(default_factory=list)
     cache_problem: str | None = None
+    adjudication: AdjudicationUsage | None = None
 
 
 async def merge_run(
@@ -50,11 +62,13 @@ async def merge_run(
     llm: StructuredLLM,
     budget: Budget,
     local: LocalEmbedder | None = None,
+    cache: ResponseCache | None = None,
 ) -> MergedRun:
     """Stories, merged claims and events, and the ledger of the extracted articles.
 
     `local` is the local model, prepared by the caller (so that a missing model fails the
-    run before extraction); the run's client in `llm` serves remote embeddings.
+    run before extraction); the run's client in `llm` serves remote embeddings and, with
+    `settings.adjudicate`, judges borderline pairs, its answers kept in `cache`.
 
     Raises:
         ProviderError: the endpoint's embeddings failed (the hint says how to do without).
@@ -62,6 +76,20 @@ async def merge_run(
     if not settings.embeddings:
         return MergedRun(assemble(articles, extractions), None)
     meter = UsageMeter(budget=budget, embeddings=True)
+    loop = asyncio.get_running_loop()
+    adjudicator = (
+        Adjudicator(
+            llm,
+            cache=cache,
+            budget=budget,
+            # All its requests have one article's allowance, retries included.
+            deadline=Deadline(settings.article_deadline),
+            loop=loop,
+            limit=settings.max_adjudications,
+        )
+        if settings.adjudicate
+        else None
+    )
     source: IdentifiedEmbedder
     if settings.remote_embeddings:
         assert settings.embedding_model is not None
@@ -72,11 +100,13 @@ async def merge_run(
             meter=meter,
             # The whole stage has one article's allowance, retries included.
             deadline=Deadline(settings.article_deadline),
-            loop=asyncio.get_running_loop(),
+            loop=loop,
         )
     else:
         source = local or LocalEmbedder()
-    return await asyncio.to_thread(_merge, articles, extractions, settings, source, meter)
+    return await asyncio.to_thread(
+        _merge, articles, extractions, settings, source, meter, adjudicator
+    )
 
 
 def _merge(
@@ -85,6 +115,7 @@ def _merge(
     settings: Settings,
     source: IdentifiedEmbedder,
     meter: UsageMeter,
+    adjudicator: Adjudicator | None,
 ) -> MergedRun:
     warnings: list[str] = []
     with _open_vector_cache(settings) as cache:
@@ -92,7 +123,7 @@ def _merge(
         try:
             # Every sentence in one call first: batched requests, not a few per story.
             embedder.embed(_sentences(extractions))
-            parts = assemble(articles, extractions, embedder=embedder)
+            parts = assemble(articles, extractions, embedder=embedder, adjudicate=adjudicator)
         except BudgetExceeded as error:
             warnings.append(f"merged by wording alone: {error.message}")
             parts = assemble(articles, extractions)
@@ -109,7 +140,10 @@ def _merge(
         prompt_tokens=meter.prompt_tokens,
         cost_usd=None if price is None else cost_of(price, meter.prompt_tokens, 0),
     )
-    return MergedRun(parts, usage, warnings, problem)
+    if adjudicator is None:
+        return MergedRun(parts, usage, warnings, problem)
+    warnings += adjudicator.warnings()
+    return MergedRun(parts, usage, warnings, problem, adjudicator.usage())
 
 
 def _sentences(extractions: Sequence[ArticleExtraction]) -> list[str]:

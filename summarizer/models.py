@@ -349,13 +349,33 @@ class EmbeddingUsage(_Frozen):
     cost_usd: float | None = Field(default=None, description="None when the price is unknown.")
 
 
+class AdjudicationUsage(_Frozen):
+    """The borderline pairs of merging by meaning the model judged (`adjudicate`)."""
+
+    pairs: int = Field(description="Pairs judged: asked, or answered from the response cache.")
+    same: int = Field(description="Of them, judged to state the same thing, and so joined.")
+    failed: int = Field(
+        default=0, description="Pairs the model gave no usable answer for: kept apart."
+    )
+    left_unasked: int = Field(
+        default=0,
+        description="Borderline pairs kept apart without asking: past the cap "
+        "(`max_adjudications`), after the budget ran out, or after the endpoint failed.",
+    )
+    usage: TokenUsage = Field(
+        description="Its requests (also in the run's totals); cache_hits counts pairs "
+        "answered from the response cache."
+    )
+    cost_usd: float | None = Field(default=None, description="None when the price is unknown.")
+
+
 class RunStats(_Frozen):
     """What the run did and spent; token figures sum every request, re-asks included."""
 
     model: str
     endpoint: str
     articles: int
-    llm_calls: int
+    llm_calls: int = Field(description="Chat answers received: extraction and adjudication.")
     reasks: int
     retries: int = 0
     prompt_tokens: int
@@ -363,7 +383,7 @@ class RunStats(_Frozen):
     cache_hits: int = 0
     cost_usd: float | None = Field(
         default=None,
-        description="Extraction and embeddings; None when a price is unknown.",
+        description="Extraction, adjudication and embeddings; None when a price is unknown.",
     )
     concurrency: int = 1
     wall_seconds: float
@@ -373,6 +393,9 @@ class RunStats(_Frozen):
     by_article: list[ArticleUsage] = Field(default_factory=list)
     embeddings: EmbeddingUsage | None = Field(
         default=None, description="Merging by meaning's sentence vectors; None when it was off."
+    )
+    adjudication: AdjudicationUsage | None = Field(
+        default=None, description="The model's judgement of borderline pairs; None when off."
     )
     failures: list[ArticleFailure] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)

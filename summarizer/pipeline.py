@@ -29,6 +29,7 @@ from summarizer.ground import ground_extraction
 from summarizer.llm import StructuredLLM
 from summarizer.merging_stage import merge_run
 from summarizer.models import (
+    AdjudicationUsage,
     Article,
     ArticleExtraction,
     ArticleFailure,
@@ -171,13 +172,19 @@ async def abrief(
                 llm=llm,
                 budget=run.budget,
                 local=local_embedder,
+                cache=cache,
             )
     if merged.cache_problem:
         progress(f"warning: {merged.cache_problem}")
     if merged.embeddings is not None:
         progress(_embedding_line(merged.embeddings))
+    if merged.adjudication is not None:
+        progress(_adjudication_line(merged.adjudication))
     parts = merged.parts
+    # Every chat request of the run: the articles' and the adjudicated pairs'.
     usage = sum((o.usage for o in outcomes), TokenUsage())
+    if merged.adjudication is not None:
+        usage += merged.adjudication.usage
     briefing = Briefing(
         generated_at=dt.datetime.now(dt.UTC),
         sources=parts.sources,
@@ -209,6 +216,7 @@ async def abrief(
                 for article, outcome in zip(articles, outcomes, strict=True)
             ],
             embeddings=merged.embeddings,
+            adjudication=merged.adjudication,
             failures=failures,
             warnings=[
                 *(
@@ -240,6 +248,14 @@ def _embedding_line(usage: EmbeddingUsage) -> str:
     return (
         f"merged by meaning: {usage.texts} sentence vector(s) from {usage.model} ({where}), "
         f"{usage.cache_hits} from the vector cache{requests}"
+    )
+
+
+def _adjudication_line(adjudication: AdjudicationUsage) -> str:
+    cached = adjudication.usage.cache_hits
+    return (
+        f"adjudicated {adjudication.pairs} borderline pair(s): {adjudication.same} judged the "
+        f"same, {adjudication.usage.calls} request(s), {cached} from cache"
     )
 
 

@@ -1,7 +1,8 @@
 """The token ledger as text: per article and in total, the same table in the CLI and briefing.
 
 Requests for sentence vectors to the endpoint (`--embedding-model`) are a row of their own;
-the local model's vectors cost nothing and are not in the table.
+the local model's vectors cost nothing and are not in the table. So are the requests that
+judged borderline pairs (`--adjudicate`), which the run's chat totals include.
 """
 
 from __future__ import annotations
@@ -17,6 +18,10 @@ def usage_table(stats: RunStats) -> list[str]:
     ]
     for line in stats.by_article:
         lines.append(_row(line.source, line.outcome, line.usage, line.cost_usd))
+    adjudication = stats.adjudication
+    if adjudication is not None:
+        pairs = f"Adjudication ({adjudication.pairs} pairs, {adjudication.same} same)"
+        lines.append(_row(pairs, "", adjudication.usage, adjudication.cost_usd))
     total = TokenUsage(
         calls=stats.llm_calls,
         prompt_tokens=stats.prompt_tokens,
@@ -37,6 +42,12 @@ def usage_table(stats: RunStats) -> list[str]:
 def usage_summary(stats: RunStats) -> str:
     """The run's spend in one line."""
     cached = f", {stats.cache_hits} answer(s) from cache" if stats.cache_hits else ""
+    judged = stats.adjudication
+    pairs = (
+        ""
+        if judged is None
+        else f"; {judged.pairs} borderline pair(s) adjudicated, {judged.same} the same"
+    )
     embeddings = _remote(stats)
     vectors = (
         ""
@@ -46,7 +57,7 @@ def usage_summary(stats: RunStats) -> str:
     return (
         f"{stats.llm_calls} LLM call(s) ({stats.reasks} re-asks, {stats.retries} retries)"
         f"{cached}; {stats.prompt_tokens:,} prompt + {stats.completion_tokens:,} output tokens"
-        f"{vectors}; cost {format_cost(stats.cost_usd)}"
+        f"{pairs}{vectors}; cost {format_cost(stats.cost_usd)}"
     )
 
 
