@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from summarizer.models import AdjudicationUsage
+
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 
 
@@ -70,6 +72,14 @@ def _commit() -> str | None:
     except (OSError, subprocess.SubprocessError):
         return None
     return described.stdout.strip() or None
+
+
+def adjudication_counts(adjudication: AdjudicationUsage | None) -> str:
+    """A run's adjudicated pairs / judged same / failed / requests, or "off"."""
+    if adjudication is None:
+        return "off"
+    counts = (adjudication.pairs, adjudication.same, adjudication.failed)
+    return " / ".join(str(n) for n in (*counts, adjudication.usage.calls))
 
 
 def table_lines(figures: Sequence[Figure]) -> list[str]:

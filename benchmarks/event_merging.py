@@ -14,7 +14,8 @@ and prints the figures shown here.
 
 Extraction is slow on the embedded model (about 5 s of 2 cores per sentence); answers are
 cached, so a second run with other merge settings takes seconds. `--no-embeddings` merges
-by wording alone, for comparison.
+by wording alone, for comparison; `--adjudicate` has the model judge the borderline pairs of
+merging by meaning (its answers cached too).
 
 Targets: coverage >= 50% of the validated gold event mentions; CoNLL F1 on the aligned
 mentions at or above the same-head-lemma baseline on the same mentions; the full view shown
@@ -34,7 +35,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from benchmarks._report import Figure, table_lines, write_report
+from benchmarks._report import Figure, adjudication_counts, table_lines, write_report
 from summarizer.config import resolve_settings
 from summarizer.ingest import article_from_text
 from summarizer.models import Article, Briefing
@@ -109,6 +110,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--scorer", type=Path, required=True)
     parser.add_argument("--topics", default="23,35", help="whole topics, comma-separated")
     parser.add_argument("--no-embeddings", action="store_true")
+    parser.add_argument(
+        "--adjudicate", action="store_true", help="the model judges borderline pairs"
+    )
     parser.add_argument("--base-url", default=None)
     parser.add_argument("--model", default=None)
     parser.add_argument("--results-dir", type=Path, default=None)
@@ -121,6 +125,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         model=options.model,
         remember=False,
         embeddings=not options.no_embeddings,
+        adjudicate=options.adjudicate,
     )
     started = time.perf_counter()
     briefing = asyncio.run(
@@ -153,6 +158,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                f"{len(articles)} / {result['n_gold_event_mentions']}"),
         Figure("merged events cited", len(system_lines(briefing, doc_of))),
         Figure("model calls / cache hits", f"{stats.llm_calls} / {stats.cache_hits}"),
+        Figure("adjudicated pairs / judged same / failed / requests",
+               adjudication_counts(stats.adjudication)),
         Figure("wall time", round(seconds, 1), unit="s"),
     ]  # fmt: skip
     print("\n".join(table_lines(figures)))
@@ -162,7 +169,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         about="`python -m benchmarks.event_merging`: the product's merged events scored by "
         "the reference scorer; extraction on the embedded model unless --base-url is given.",
         parameters={"topics": options.topics, "embeddings": not options.no_embeddings,
-                    "model": settings.model},
+                    "adjudicate": options.adjudicate, "model": settings.model},
         figures=figures,
         details={"scorer": result, "lemma_subtopic_full": lemma["full"]},
         **({"directory": options.results_dir} if options.results_dir else {}),

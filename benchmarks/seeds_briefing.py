@@ -12,7 +12,8 @@ figures, and for each expected dispute whether one slot holds all of its figures
 The expected disputes are those of the five seed articles (../shared/SEEDS.md): troops
 (1,500 / 3,000 / 10,000 / 12,000 / 10,900-12,000 / 100,000), ammunition (8 million rounds
 vs about a million) and casualties (1,100 vs over 3,000). `--no-embeddings` merges by
-wording alone, for comparison. Writes `seeds_briefing.json` and `.md` to benchmarks/results/.
+wording alone, for comparison; `--adjudicate` has the model judge the borderline pairs of
+merging by meaning. Writes `seeds_briefing.json` and `.md` to benchmarks/results/.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from benchmarks._report import Figure, table_lines, write_report
+from benchmarks._report import Figure, adjudication_counts, table_lines, write_report
 from summarizer.config import resolve_settings
 from summarizer.ingest import read_path
 from summarizer.models import Briefing, Disagreement, Quantity
@@ -94,6 +95,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=Path, required=True, help="a folder of articles")
     parser.add_argument("--no-embeddings", action="store_true")
+    parser.add_argument(
+        "--adjudicate", action="store_true", help="the model judges borderline pairs"
+    )
     parser.add_argument("--base-url", default=None)
     parser.add_argument("--model", default=None)
     parser.add_argument("--results-dir", type=Path, default=None)
@@ -105,6 +109,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         model=options.model,
         remember=False,
         embeddings=not options.no_embeddings,
+        adjudicate=options.adjudicate,
     )
     started = time.perf_counter()
     briefing: Briefing = asyncio.run(
@@ -114,9 +119,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     claims = briefing.claims
     cited_twice = [c for c in claims if len({x.source for x in c.citations}) >= 2]
-    events_cited_twice = [
-        e for e in briefing.events if len({x.source for x in e.citations}) >= 2
-    ]
+    events_cited_twice = [e for e in briefing.events if len({x.source for x in e.citations}) >= 2]
     words_in = sum(len(a.text.split()) for a in articles)
     words_out = len(render_markdown(briefing).split())
     stats = briefing.stats
@@ -151,6 +154,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     figures += [
         Figure("model calls / cache hits", f"{stats.llm_calls} / {stats.cache_hits}"),
+        Figure(
+            "adjudicated pairs / judged same / failed / requests",
+            adjudication_counts(stats.adjudication),
+        ),
         Figure("wall time", round(seconds, 1), unit="s"),
     ]
     slots = [slot_line(slot) for slot in briefing.disagreements]
@@ -161,7 +168,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         title="The briefing of the five seed articles",
         about="`python -m benchmarks.seeds_briefing --seeds ../shared/seeds`: merged claims, "
         "2+ source counts and the disagreement ledger of the product's own briefing.",
-        parameters={"embeddings": not options.no_embeddings, "model": settings.model},
+        parameters={"embeddings": not options.no_embeddings,
+                    "adjudicate": options.adjudicate, "model": settings.model},
         figures=figures,
         details={"disputes": disputes, "slots": slots},
         extra_markdown=["", "Ledger slots:", "", *(f"- {line}" for line in slots)],
