@@ -290,14 +290,14 @@ def _events(claim: Claim, draft: Any, named: str | None, candidates: Sequence[st
     """One event per happening the model named by one of the sentence's own words.
 
     The schema offers only the sentence's words; a word from elsewhere (an endpoint that
-    does not enforce the schema) names nothing in the text, so it makes no event. When the
-    model names no happening, the verb of its own predicate does, if the sentence has it.
+    does not enforce the schema) names nothing in the text, so it makes no event. The verb
+    of the model's own predicate names one too, if the sentence has that word.
     """
     # The date the sentence itself names wins over the model's guess (see dates.py).
     date = named if named is not None else getattr(draft, "date", None)
     events: list[Event] = []
     seen: set[str] = set()
-    for happening in draft.events or _predicate_happening(draft.predicate, candidates):
+    for happening in [*draft.events, *_predicate_happening(draft.predicate, candidates)]:
         if happening.word not in candidates or happening.word.lower() in seen:
             continue
         seen.add(happening.word.lower())
@@ -320,10 +320,10 @@ def _events(claim: Claim, draft: Any, named: str | None, candidates: Sequence[st
 
 
 def _predicate_happening(predicate: str, candidates: Sequence[str]) -> list[Happening]:
-    # The small model often lists no happening for a sentence whose predicate names one
-    # ("died", "was arrested"): on ECB+ topic 23 it answered [] for most sentences
-    # (docs/extraction.md). The predicate's verb, its first word after the auxiliaries
-    # ("was", "has been"), names it when the sentence itself holds that word.
+    # The small model often lists no happening, or one of two, for a sentence whose
+    # predicate names one ("died", "was arrested"): on ECB+ topic 23 it answered [] for
+    # most sentences (docs/extraction.md). The predicate's verb, its first word after the
+    # auxiliaries ("was", "has been"), names it when the sentence itself holds that word.
     verb = next(iter(event_words(predicate)), None)
     return [Happening(word=verb, type="other")] if verb in candidates else []
 

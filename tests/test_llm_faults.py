@@ -297,17 +297,21 @@ def test_each_happening_named_by_a_word_of_the_sentence_is_an_event() -> None:
     assert first.evidence == second.evidence == extraction.claims[0].evidence
 
 
-def test_a_sentence_without_happenings_takes_its_event_from_the_predicate_verb() -> None:
+def test_the_verb_of_the_predicate_is_an_event_of_its_sentence_too() -> None:
     answer = _answer(TWO_SENTENCES)
-    answer["s1"].update(predicate="were flooded", events=[], date=None)
+    answer["s1"].update(predicate="were flooded", events=[{"word": "said", "type": "statement"}])
     # "rises" is not the sentence's word ("rose"), so it names nothing in the text.
     answer["s2"].update(predicate="rises quickly", events=[])
+    answer["s1"]["date"] = None
     endpoint = FakeEndpoint([_completion(answer)])
 
     extraction = _extract(endpoint, TWO_SENTENCES)
 
     # "were" is an auxiliary, never a happening; "flooded" is the sentence's own word.
-    assert [(e.trigger, e.type) for e in extraction.events] == [("flooded", "other")]
+    assert [(e.trigger, e.type) for e in extraction.events] == [
+        ("said", "statement"),
+        ("flooded", "other"),
+    ]
 
 
 def test_the_schema_offers_only_the_sentences_own_words_for_an_event() -> None:
