@@ -249,7 +249,8 @@ def _work(which: str, pile: _Pile) -> dict[str, Any]:
 
 class _HashedWords:
     """Precomputed stand-in vectors: per text, the normalised sum of a random unit vector
-    per word (seeded by the word), for every text the stage will ask for."""
+    per word (seeded by the word), for every text the stage will ask for: the items'
+    sentences and the events' own words (merge._SameHappening embeds those alone)."""
 
     name = "hashed words"
 
@@ -257,7 +258,8 @@ class _HashedWords:
         words: dict[str, npt.NDArray[np.float32]] = {}
         self._vectors: dict[str, npt.NDArray[np.float32]] = {}
         items = [i for e in corpus.extractions for i in (*e.claims, *e.events)]
-        for text in {meaning_text(item) for item in items}:
+        triggers = {e.trigger.lower() for x in corpus.extractions for e in x.events if e.trigger}
+        for text in {meaning_text(item) for item in items} | triggers:
             total = np.zeros(384, dtype=np.float32)
             for word in comparable_text(text).split():
                 if word not in words:
