@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Set
 
+from summarizer.markdown_escape import escape_markdown, link_destination
 from summarizer.models import (
     Briefing,
     Citation,
@@ -29,11 +29,6 @@ _DIFFERENCE_WORDS: dict[DifferenceKind, str] = {
     "consistent": "consistent (no real conflict)",
 }
 
-# A line that starts like this would turn into a heading, quote or nested list.
-_BLOCK_START = re.compile(r"^(#|>|[-+*=](\s|$)|\d+[.)](\s|$))")
-# Backslash first, so the escapes added for the others are not themselves escaped.
-_INLINE_ESCAPES = (("\\", "\\\\"), ("<", "\\<"))
-
 
 def render_markdown(briefing: Briefing) -> str:
     """Render a briefing as Markdown.
@@ -45,6 +40,9 @@ def render_markdown(briefing: Briefing) -> str:
     each new or changed claim marked (with what a changed claim was), and a section of the
     claims no longer reported after the claims. A citation's quote is shown only when
     grounding verified or repaired it; unverified evidence is listed by source number alone.
+    A source number links to the source (a reference to its http(s) URL, else its file
+    path, defined at the end); text from articles, pages and file names is escaped so that
+    no HTML, link or layout comes out of it (`summarizer.markdown_escape`).
     The output depends only on the briefing (its `generated_at` is the time shown), so
     equal input renders byte-for-byte equal text.
 
@@ -54,42 +52,72 @@ def render_markdown(briefing: Briefing) -> str:
     Returns:
         The Markdown document, ending with a single newline.
     """
+    linked = _linked(briefing.sources)
     sections = [_summary_section(briefing)]
     no_longer_reported = _no_longer_reported_section(briefing.since_previous)
     if len(briefing.stories) <= 1:
-        timeline, claims, disagreements = _story_sections(briefing, story=None, level="##")
+        timeline, claims, disagreements = _story_sections(
+            briefing, story=None, level="##", linked=linked
+        )
         sections += [timeline, claims, no_longer_reported, disagreements]
     else:
         for story in briefing.stories:
-            refs = " ".join(f"[{number}]" for number in story.sources)
+            refs = " ".join(_cite(number, linked) for number in story.sources)
             sections.append([f"## Story {story.number}: {_text(story.title)}", "", refs])
-            sections += _story_sections(briefing, story=story.number, level="###")
+            sections += _story_sections(briefing, story=story.number, level="###", linked=linked)
         sections.append(no_longer_reported)
-    sections += [_sources_section(briefing.sources), _stats_section(briefing.stats)]
+    sections += [
+        _sources_section(briefing.sources, linked),
+        _stats_section(briefing.stats),
+        _link_definitions(briefing.sources),
+    ]
     return "\n\n".join("\n".join(lines) for lines in sections if lines) + "\n"
 
 
-def _story_sections(briefing: Briefing, *, story: int | None, level: str) -> list[list[str]]:
+def _story_sections(
+    briefing: Briefing, *, story: int | None, level: str, linked: Set[int]
+) -> list[list[str]]:
     """Timeline, claims and disagreements of one story (None: of the whole briefing)."""
     return [
-        _timeline_section([e for e in briefing.events if story in (None, e.story)], level),
-        _claims_section([c for c in briefing.claims if story in (None, c.story)], level),
+        _timeline_section([e for e in briefing.events if story in (None, e.story)], level, linked),
+        _claims_section([c for c in briefing.claims if story in (None, c.story)], level, linked),
         _disagreements_section(
-            [d for d in briefing.disagreements if story in (None, d.story)], level
+            [d for d in briefing.disagreements if story in (None, d.story)], level, linked
         ),
     ]
 
 
 def _text(value: str) -> str:
     """Model- or source-produced text made safe to place anywhere on one Markdown line."""
-    flat = " ".join(value.split())
-    for raw, escaped in _INLINE_ESCAPES:
-        flat = flat.replace(raw, escaped)
-    return "\\" + flat if _BLOCK_START.match(flat) else flat
+    return escape_markdown(value)
 
 
 def _cell(value: str) -> str:
-    return _text(value).replace("|", "\\|")
+    return escape_markdown(value, in_table=True)
+
+
+def _linked(sources: Iterable[Source]) -> frozenset[int]:
+    """The numbers of the sources with an address a link may point to."""
+    return frozenset(
+        s.number for s in sources if link_destination(url=s.url, path=s.path) is not None
+    )
+
+
+def _cite(number: int, linked: Set[int]) -> str:
+    # `[[1]][s1]` shows "[1]" as the link; the label `s1` is defined at the end. Without a
+    # link the brackets are escaped: Python-Markdown reads `[1] [[2]][s2]` as a reference
+    # from `[1]` (it allows a space before the label) and breaks the link after it.
+    return f"[[{number}]][s{number}]" if number in linked else f"\\[{number}\\]"
+
+
+def _link_definitions(sources: Iterable[Source]) -> list[str]:
+    lines: list[str] = []
+    for source in sorted(sources, key=lambda s: s.number):
+        destination = link_destination(url=source.url, path=source.path)
+        if destination is not None:
+            title = _text(source.title).replace('"', "&quot;")
+            lines.append(f'[s{source.number}]: <{destination}> "{title}"')
+    return lines
 
 
 def _plural(count: int, noun: str) -> str:
@@ -103,18 +131,19 @@ def _shown_quote(citation: Citation) -> str | None:
     return citation.quote
 
 
-def _refs(citations: Iterable[Citation]) -> str:
-    return " ".join(f"[{number}]" for number in sorted({c.source for c in citations}))
+def _refs(citations: Iterable[Citation], linked: Set[int]) -> str:
+    return " ".join(_cite(number, linked) for number in sorted({c.source for c in citations}))
 
 
-def _quote_lines(citations: list[Citation]) -> list[str]:
+def _quote_lines(citations: list[Citation], linked: Set[int]) -> list[str]:
     lines: list[str] = []
     for citation in sorted(citations, key=lambda c: c.source):
         quote = _shown_quote(citation)
+        cited = _cite(citation.source, linked)
         if quote is None:
-            line = f"  - [{citation.source}] (quote not verified)"
+            line = f"  - {cited} (quote not verified)"
         else:
-            line = f'  - > "{_text(quote)}" [{citation.source}]'
+            line = f'  - > "{_text(quote)}" {cited}'
         if line not in lines:
             lines.append(line)
     return lines
@@ -148,7 +177,7 @@ def _summary_section(briefing: Briefing) -> list[str]:
     return lines
 
 
-def _timeline_section(events: list[MergedEvent], level: str) -> list[str]:
+def _timeline_section(events: list[MergedEvent], level: str, linked: Set[int]) -> list[str]:
     lines = [f"{level} Timeline", ""]
     if not events:
         return [*lines, "No events found."]
@@ -159,13 +188,13 @@ def _timeline_section(events: list[MergedEvent], level: str) -> list[str]:
         kind = f"{event.type} ({_text(word)})" if word else event.type
         lines.append(
             f"- {event.date or 'undated'} — {kind} — {_text(event.description)}{place} "
-            f"{_refs(event.citations)}".rstrip()
+            f"{_refs(event.citations, linked)}".rstrip()
         )
-        lines.extend(_quote_lines(event.citations))
+        lines.extend(_quote_lines(event.citations, linked))
     return lines
 
 
-def _claim_details(claim: MergedClaim) -> str:
+def _claim_details(claim: MergedClaim, linked: Set[int]) -> str:
     corroboration = claim.corroboration
     claimants = ", ".join(_text(name) for name in corroboration.claimants) or "unattributed"
     parts = [
@@ -174,21 +203,21 @@ def _claim_details(claim: MergedClaim) -> str:
         f"{_plural(corroboration.outlet_count, 'outlet')}, "
         f"{_plural(corroboration.independent_origins, 'independent origin')}",
     ]
-    refs = _refs(claim.citations)
+    refs = _refs(claim.citations, linked)
     if refs:
         parts.append(refs)
     return "  - " + " · ".join(parts)
 
 
-def _claims_section(claims: list[MergedClaim], level: str) -> list[str]:
+def _claims_section(claims: list[MergedClaim], level: str, linked: Set[int]) -> list[str]:
     lines = [f"{level} Claims", ""]
     if not claims:
         return [*lines, "No claims found."]
     for claim in claims:
         denial = "**Denied:** " if claim.polarity == "denied" else ""
         lines.append(f"- {_novelty_mark(claim)}{denial}{_text(claim.statement)}")
-        lines.append(_claim_details(claim))
-        lines.extend(_quote_lines(claim.citations))
+        lines.append(_claim_details(claim, linked))
+        lines.extend(_quote_lines(claim.citations, linked))
     return lines
 
 
@@ -231,10 +260,10 @@ def _as_of(entry: LedgerEntry) -> str:
     return "unknown"
 
 
-def _ledger_row(entry: LedgerEntry) -> str:
+def _ledger_row(entry: LedgerEntry, linked: Set[int]) -> str:
     quote = _shown_quote(entry.citation)
     cells = [
-        f"[{entry.source}]",
+        _cite(entry.source, linked),
         _cell(entry.outlet),
         _cell(entry.claimant),
         _cell(entry.quantity.text),
@@ -245,14 +274,16 @@ def _ledger_row(entry: LedgerEntry) -> str:
     return "| " + " | ".join(cells) + " |"
 
 
-def _difference_line(disagreement: Disagreement, difference: Difference) -> str:
-    first = disagreement.entries[difference.first].source
-    second = disagreement.entries[difference.second].source
+def _difference_line(disagreement: Disagreement, difference: Difference, linked: Set[int]) -> str:
+    first = _cite(disagreement.entries[difference.first].source, linked)
+    second = _cite(disagreement.entries[difference.second].source, linked)
     kind = _DIFFERENCE_WORDS[difference.kind]
-    return f"- [{first}] vs [{second}]: {kind} — {_text(difference.explanation)}"
+    return f"- {first} vs {second}: {kind} — {_text(difference.explanation)}"
 
 
-def _disagreements_section(disagreements: list[Disagreement], level: str) -> list[str]:
+def _disagreements_section(
+    disagreements: list[Disagreement], level: str, linked: Set[int]
+) -> list[str]:
     lines = [f"{level} Disagreements", ""]
     if not disagreements:
         return [*lines, "No conflicting figures found."]
@@ -263,35 +294,36 @@ def _disagreements_section(disagreements: list[Disagreement], level: str) -> lis
             "| Source | Outlet | Claimant | Figure | Qualifier | As of | Quote |",
             "| --- | --- | --- | --- | --- | --- | --- |",
         ]
-        lines.extend(_ledger_row(entry) for entry in disagreement.entries)
+        lines.extend(_ledger_row(entry, linked) for entry in disagreement.entries)
         if disagreement.differences:
             lines.append("")
-            lines.extend(_difference_line(disagreement, d) for d in disagreement.differences)
+            lines.extend(
+                _difference_line(disagreement, d, linked) for d in disagreement.differences
+            )
         lines.append("")
     return lines[:-1]
 
 
-def _source_line(source: Source) -> str:
+def _source_line(source: Source, linked: Set[int]) -> str:
     published = source.published.isoformat() if source.published else "undated"
     location = source.url or source.path
-    where = f" {location}" if location else ""
-    line = (
-        f"- [{source.number}] {_text(source.outlet)} — {_text(source.title)} ({published}){where}"
-    )
+    where = f" {_text(location)}" if location else ""
+    cited = _cite(source.number, linked)
+    line = f"- {cited} {_text(source.outlet)} — {_text(source.title)} ({published}){where}"
     if source.also_carried_by:
         carriers = "; ".join(
-            _text(c.outlet) + (f" {c.url or c.path}" if c.url or c.path else "")
+            " ".join(_text(part) for part in (c.outlet, c.url or c.path) if part)
             for c in source.also_carried_by
         )
         line += f"\n  - also carried by: {carriers}"
     return line
 
 
-def _sources_section(sources: list[Source]) -> list[str]:
+def _sources_section(sources: list[Source], linked: Set[int]) -> list[str]:
     lines = ["## Sources", ""]
     if not sources:
         return [*lines, "No sources."]
-    return lines + [_source_line(s) for s in sorted(sources, key=lambda s: s.number)]
+    return lines + [_source_line(s, linked) for s in sorted(sources, key=lambda s: s.number)]
 
 
 def _stats_section(stats: RunStats) -> list[str]:

@@ -2,11 +2,13 @@
 
 Requests for sentence vectors to the endpoint (`--embedding-model`) are a row of their own;
 the local model's vectors cost nothing and are not in the table. So are the requests that
-judged borderline pairs (`--adjudicate`), which the run's chat totals include.
+judged borderline pairs (`--adjudicate`), which the run's chat totals include. An
+article's label (its file name or address) and a model's name are escaped for Markdown.
 """
 
 from __future__ import annotations
 
+from summarizer.markdown_escape import escape_markdown
 from summarizer.models import EmbeddingUsage, RunStats, TokenUsage
 
 
@@ -17,7 +19,8 @@ def usage_table(stats: RunStats) -> list[str]:
         "|---|---|--:|--:|--:|--:|--:|--:|--:|",
     ]
     for line in stats.by_article:
-        lines.append(_row(line.source, line.outcome, line.usage, line.cost_usd))
+        label = escape_markdown(line.source, in_table=True)
+        lines.append(_row(label, line.outcome, line.usage, line.cost_usd))
     adjudication = stats.adjudication
     if adjudication is not None:
         pairs = f"Adjudication ({adjudication.pairs} pairs, {adjudication.same} same)"
@@ -33,7 +36,8 @@ def usage_table(stats: RunStats) -> list[str]:
     embeddings = _remote(stats)
     if embeddings is not None:
         vectors = _embedding_usage(embeddings)
-        lines.append(_row(f"Embeddings ({embeddings.model})", "", vectors, embeddings.cost_usd))
+        model = escape_markdown(embeddings.model, in_table=True)
+        lines.append(_row(f"Embeddings ({model})", "", vectors, embeddings.cost_usd))
         total += vectors
     lines.append(_row("**Total**", "", total, stats.cost_usd))
     return lines
@@ -79,9 +83,10 @@ def _embedding_usage(embeddings: EmbeddingUsage) -> TokenUsage:
     )
 
 
-def _row(source: str, outcome: str, usage: TokenUsage, cost: float | None) -> str:
+def _row(label: str, outcome: str, usage: TokenUsage, cost: float | None) -> str:
+    """A table row; `label` is Markdown already (escaped where it came from outside)."""
     cells = [
-        source.replace("|", "\\|"),
+        label,
         outcome,
         str(usage.calls),
         str(usage.reasks),

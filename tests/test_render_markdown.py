@@ -198,49 +198,55 @@ def test_an_unverified_citation_cannot_carry_a_quote() -> None:
 
 def test_unverified_quote_text_never_appears(markdown: str) -> None:
     assert UNVERIFIED_QUOTE not in markdown
-    assert "  - [2] (quote not verified)" in markdown
+    assert "  - \\[2\\] (quote not verified)" in markdown
     assert "| (not verified) |" in markdown
 
 
 def test_verified_quote_appears_with_its_source(markdown: str) -> None:
-    assert f'  - > "{VERIFIED_QUOTE}" [1]' in markdown
+    assert f'  - > "{VERIFIED_QUOTE}" [[1]][s1]' in markdown
     # The duplicated verified citation on the event is shown once.
-    assert markdown.count(f'> "{VERIFIED_QUOTE}" [1]') == 2
+    assert markdown.count(f'> "{VERIFIED_QUOTE}" [[1]][s1]') == 2
 
 
 def test_timeline_bullet_flattens_newlines_and_dedupes_citations(markdown: str) -> None:
-    assert "- 2024-10 — deployment — Troops arrive at the border [1] [2]\n" in markdown
+    assert "- 2024-10 — deployment — Troops arrive at the border [[1]][s1] \\[2\\]\n" in markdown
 
 
 def test_claim_details_and_denial(markdown: str) -> None:
     assert (
         "  - certainty: probable · claimed by: Defence Ministry · "
-        "3 outlets, 2 independent origins · [1]"
+        "3 outlets, 2 independent origins · [[1]][s1]"
     ) in markdown
     assert "- **Denied:** A fleet carried twelve thousand men." in markdown
-    assert "claimed by: unattributed · 1 outlet, 1 independent origin · [2]" in markdown
+    assert "claimed by: unattributed · 1 outlet, 1 independent origin · \\[2\\]" in markdown
     assert "**Denied:** About" not in markdown
 
 
 def test_ledger_table_rows_and_pipe_escaping(markdown: str) -> None:
     assert "### troops in the region" in markdown
     assert (
-        "| [1] | Harbor Gazette | Defence Ministry | about 1,500 | about | "
+        "| [[1]][s1] | Harbor Gazette | Defence Ministry | about 1,500 | about | "
         f'2024-10 (as stated) | "{VERIFIED_QUOTE}" |'
     ) in markdown
     assert (
-        "| [2] | Daily Wire-less | Officials \\| unnamed | 12,000 | about | "
+        "| \\[2\\] | Daily Wire-less | Officials &#124; unnamed | 12,000 | about | "
         "2024-12-01 (published) | (not verified) |"
     ) in markdown
-    assert "- [1] vs [2]: different time — October figure vs December figure" in markdown
+    assert "- [[1]][s1] vs \\[2\\]: different time — October figure vs December figure" in markdown
 
 
 def test_sources_sorted_and_described(markdown: str) -> None:
-    one = "- [1] Harbor Gazette — Troops arrive (2024-10-20) https://example.org/troops"
-    two = "- [2] Daily Wire-less — Fleet | report (undated)"
+    one = "- [[1]][s1] Harbor Gazette — Troops arrive (2024-10-20) https://example.org/troops"
+    two = "- \\[2\\] Daily Wire-less — Fleet | report (undated)"
     assert one in markdown
     assert two in markdown
     assert markdown.index(one) < markdown.index(two)
+
+
+def test_a_source_with_an_address_is_defined_as_a_link_at_the_end(markdown: str) -> None:
+    # Source 2 has neither URL nor path: its number is not a link, and has no definition.
+    assert markdown.endswith('\n\n[s1]: <https://example.org/troops> "Troops arrive"\n')
+    assert "[s2]" not in markdown
 
 
 def test_run_statistics(markdown: str) -> None:
@@ -272,7 +278,7 @@ def test_empty_briefing_says_so() -> None:
 def test_layout_breaking_text_is_neutralised() -> None:
     claim = _briefing().claims[0].model_copy(update={"statement": "# Not a heading\n- nor a list"})
     rendered = render_markdown(_briefing(claims=[claim]))
-    assert "- \\# Not a heading - nor a list" in rendered
+    assert "- &#35; Not a heading - nor a list" in rendered
 
 
 def test_rendering_is_deterministic() -> None:
@@ -322,7 +328,7 @@ def test_novelty_line_marks_and_no_longer_reported_section() -> None:
     ) in rendered
     assert "- **New** — **Denied:** A fleet carried twelve thousand men.\n" in rendered
     assert (
-        "## No longer reported\n\n- Ships left the | harbour.\n- \\# A heading-like claim\n\n"
+        "## No longer reported\n\n- Ships left the | harbour.\n- &#35; A heading-like claim\n\n"
         "## Disagreements"
     ) in rendered
 
