@@ -85,7 +85,11 @@ def slot_line(slot: Disagreement) -> str:
     """The slot's name and each entry's figures with its source number (figures only: the
     articles' own words stay out of the results)."""
     entries = ", ".join(
-        "/".join(_show(f) for f in sorted(figures_of(e.quantity), key=str)) + f" [{e.source}]"
+        (
+            "/".join(_show(f) for f in sorted(figures_of(e.quantity), key=str))
+            or e.quantity.qualifier
+        )
+        + f" [{e.source}]"
         for e in slot.entries
     )
     return f"story {slot.story} · {slot.slot}: {entries}"
