@@ -60,6 +60,9 @@ _SEED = 20241219
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][A-Za-z0-9'-]+")
 _NUMBER = re.compile(r"\b\d[\d,.]*\d\b|\b\d\b")
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+# Capitalised only: "may" is far more often a verb than the month. One pattern for all
+# twelve: a search per month was a fifth of merging 10k claims.
+_MONTH = re.compile(r"\b(" + "|".join(m.capitalize() for m in MONTHS) + r")\b")
 _NEGATION = re.compile(
     r"\b(?:not|no|never|denied|denies|deny|refused|rejected|n't|without)\b", re.IGNORECASE
 )
@@ -109,8 +112,7 @@ def facts_of(text: str, when: str | None = None) -> Facts:
         names=frozenset(n.lower() for n in _NAME.findall(text) if n not in _GENERIC_NAMES)
         - {m for m in MONTHS},
         numbers=frozenset(n.replace(",", "") for n in _NUMBER.findall(text)) - years,
-        # Capitalised only: "may" is far more often a verb than the month.
-        months=frozenset(m for m in MONTHS if re.search(rf"\b{m.capitalize()}\b", text)),
+        months=frozenset(m.lower() for m in _MONTH.findall(text)),
         years=years,
         negated=bool(_NEGATION.search(text)),
         when=when,
