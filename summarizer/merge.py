@@ -29,6 +29,7 @@ from rapidfuzz import fuzz
 from summarizer.embeddings import Embedder
 from summarizer.models import (
     CERTAINTY_ORDER,
+    UNATTRIBUTED,
     Actor,
     Article,
     ArticleExtraction,
@@ -60,7 +61,6 @@ SAME_HAPPENING = 0.72
 # outlets tell one fall in sentences further apart than paraphrases of one claim. Other
 # pairs keep paraphrase.CLOSE. Measured on ECB+ topic 23 (docs/merging.md).
 SAME_WORD_CLOSE = 0.4
-UNATTRIBUTED = "unattributed"
 _T = TypeVar("_T", Claim, Event)
 # Whether two claims state the same fact, or two events report the same happening, asked of
 # the pairs that embeddings and what the texts state leave open (`adjudication.py`).

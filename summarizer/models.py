@@ -37,6 +37,8 @@ Novelty = Literal["new", "changed", "unchanged"]
 # Spelled without \d or {n}: llama-cpp-python's grammar converter mangles both and its
 # server dies on the resulting grammar.
 PARTIAL_DATE_PATTERN = r"^[0-9][0-9][0-9][0-9](-[0-9][0-9](-[0-9][0-9])?)?$"
+# The claimant of a claim whose sentence names no source (or names one its article does not).
+UNATTRIBUTED = "unattributed"
 
 # Ranks certainty from most to least sure; merging keeps the least sure, never upgrades.
 CERTAINTY_ORDER: tuple[Certainty, ...] = ("certain", "probable", "possible", "unknown")

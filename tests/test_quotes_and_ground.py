@@ -213,6 +213,33 @@ def test_ground_extraction_grounds_every_claim_and_event():
     assert extraction.claims[0].evidence[0].start is None
 
 
+@pytest.mark.parametrize(
+    ("claimant", "kept"),
+    [
+        ("Mayor Lena Ortiz", True),
+        ("Mayor Ortis", False),  # a short name must match as written
+        ("city officials", True),  # lower-case words may paraphrase the article
+        ("unattributed", True),
+        # The prompt's own example, which the model once gave as a real article's source.
+        ("Fire Chief Ana Ruiz", False),
+    ],
+)
+def test_a_claimant_the_article_does_not_name_becomes_unattributed(claimant, kept):
+    article = _article("Mayor Lena Ortiz said the bridge will reopen in May.")
+    claim = _claim([_evidence("the bridge will reopen in May")]).model_copy(
+        update={"claimant": claimant}
+    )
+    grounded = ground_extraction(_extraction(claims=[claim], events=[]), article)
+    assert grounded.claims[0].claimant == (claimant if kept else "unattributed")
+
+
+def test_a_long_name_spelt_a_little_differently_is_the_articles():
+    article = _article("President Volodymyr Zelenskyy warned on Monday.")
+    claim = _claim([_evidence("warned")]).model_copy(update={"claimant": "President Zelensky"})
+    grounded = ground_extraction(_extraction(claims=[claim], events=[]), article)
+    assert grounded.claims[0].claimant == "President Zelensky"
+
+
 def test_ground_extraction_refuses_another_articles_text():
     extraction = _extraction(claims=[], events=[], article_id="art1")
     with pytest.raises(ValueError, match="art1"):
