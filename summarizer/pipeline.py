@@ -21,7 +21,14 @@ from summarizer.cache import CACHE_FILE_NAME, ResponseCache
 from summarizer.concurrency import all_in_order
 from summarizer.config import Settings, resolve_settings
 from summarizer.embeddings import LocalEmbedder
-from summarizer.errors import BudgetExceeded, ConfigError, InputError, ProviderError, RunError
+from summarizer.errors import (
+    BudgetExceeded,
+    ConfigError,
+    InputError,
+    ProviderError,
+    RunError,
+    UserError,
+)
 from summarizer.extract import extract_article
 from summarizer.fetch import FetchLimits
 from summarizer.gather import ArticleSource, Gathered, Window, gather_articles, source_label
@@ -82,9 +89,19 @@ def brief(
             settings' `fetch_timeout`, 5 MB, 5 redirects).
 
     Raises:
-        UserError: bad input or configuration.
+        UserError: bad input or configuration, or called inside a running event loop
+            (a notebook): `await abrief(...)` there.
         ProviderError: the endpoint refused every request (bad key, unknown model).
     """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        pass
+    else:
+        raise UserError(
+            "brief() cannot run inside a running event loop (Jupyter, asyncio)",
+            hint="use `await summarizer.abrief(...)` there, with the same arguments",
+        )
     briefings: list[Briefing] = []
 
     async def run() -> None:

@@ -109,3 +109,9 @@ def test_schema_prints_the_briefing_schema() -> None:
     result = CliRunner().invoke(app, ["schema"])
     assert result.exit_code == 0
     assert result.output == (SCHEMAS / "briefing.schema.json").read_text(encoding="utf-8")
+
+
+def test_version_prints_the_installed_version() -> None:
+    result = CliRunner().invoke(app, ["--version"])
+    assert result.exit_code == 0
+    assert result.output.strip().startswith("summarizer 0.")

@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+import warnings
 
 import httpx2
 import openai
 
 from summarizer import Briefing, abrief, brief
+from summarizer.errors import UserError
 from tests.test_llm_faults import BASE_URL, FakeEndpoint, _answer, _completion, _settings, _status
 
 FLOOD = "The mayor said 300 homes were flooded on Monday. The river rose quickly."
@@ -80,3 +82,20 @@ def test_one_failing_article_is_reported_and_the_rest_is_briefed() -> None:
     assert [s.title for s in briefing.sources] == [FIRE]
     assert len(briefing.stats.failures) == 1
     assert "HTTP 400" in briefing.stats.failures[0].message
+
+
+def test_brief_inside_a_running_event_loop_fails_at_once_naming_abrief() -> None:
+    # As in a notebook cell: a loop is running, so brief() cannot start its own.
+    async def in_a_notebook() -> UserError:
+        try:
+            brief([FLOOD], settings=_settings())
+        except UserError as error:
+            return error
+        raise AssertionError("brief() ran inside a running loop")
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "coroutine was never awaited"
+        error = asyncio.run(in_a_notebook())
+
+    assert "running event loop" in str(error)
+    assert error.hint is not None and "abrief" in error.hint
