@@ -27,6 +27,7 @@ from summarizer.drafts import (
     sentence_key,
     valid_entries,
 )
+from summarizer.hedges import bounded_certainty
 from summarizer.llm import Deadline, StructuredLLM, Truncated, Unparseable
 from summarizer.models import (
     Article,
@@ -254,7 +255,7 @@ def _claim(article: Article, chunk: Chunk, sentence: Sentence, draft: Any) -> Cl
         predicate=draft.predicate.strip(),
         object=draft.object.strip(),
         claimant=draft.claimant.strip() or "unattributed",
-        certainty=certainty,
+        certainty=bounded_certainty(certainty, sentence.text),
         polarity=polarity,
         quantity=_quantity(sentence, getattr(draft, "quantity", None)),
         evidence=[
