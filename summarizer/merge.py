@@ -27,7 +27,7 @@ import simplemma
 import snowballstemmer
 from rapidfuzz import fuzz
 
-from summarizer.embeddings import Embedder
+from summarizer.embeddings import Embedder, Matrix
 from summarizer.models import (
     CERTAINTY_ORDER,
     UNATTRIBUTED,
@@ -117,8 +117,11 @@ def merge_claims(
     texts = [comparable_text(entry.item.statement) for entry in items]
     blocks = [(entry.item.polarity, figure_key(entry.item.quantity)) for entry in items]
     clusters = similar_groups(texts, blocks, CLAIM_SIMILARITY, overlap=CLAIM_OVERLAP)
-    if embedder is not None:
-        clusters = _joined_by_meaning(clusters, items, embedder, blocks, adjudicate=adjudicate)
+    if embedder is not None and len(items) > 1:
+        sentences = [meaning_text(entry.item) for entry in items]
+        clusters = _joined_by_meaning(
+            clusters, items, sentences, embedder.embed(sentences), blocks, adjudicate=adjudicate
+        )
     merged = [
         _merged_claim([items[i] for i in members], [texts[i] for i in members], story)
         for members in clusters
@@ -152,12 +155,15 @@ def merge_events(
         overlap=EVENT_OVERLAP,
         dates=[entry.item.date for entry in items],
     )
-    if embedder is not None:
-        same_happening = _SameHappening(items, happenings, embedder)
+    if embedder is not None and len(items) > 1:
+        sentences = [meaning_text(entry.item) for entry in items]
+        vectors = embedder.embed(sentences)
+        same_happening = _SameHappening(items, happenings, sentences, vectors, embedder)
         clusters = _joined_by_meaning(
             clusters,
             items,
-            embedder,
+            sentences,
+            vectors,
             [story] * len(items),
             close=SAME_WORD_CLOSE,
             compatible=same_happening,
@@ -173,20 +179,19 @@ def merge_events(
 def _joined_by_meaning(
     clusters: list[list[int]],
     items: Sequence[SourcedItem[Claim]] | Sequence[SourcedItem[Event]],
-    embedder: Embedder,
+    sentences: Sequence[str],
+    vectors: Matrix,
     blocks: Sequence[Hashable],
     *,
     close: float = CLOSE,
     compatible: Callable[[int, int], bool] | None = None,
     adjudicate: Adjudicate | None = None,
 ) -> list[list[int]]:
-    if len(items) < 2:
-        return clusters
-    sentences = [meaning_text(entry.item) for entry in items]
+    """`sentences[i]` is item i's `meaning_text`, `vectors[i]` its embedding."""
     dates = [entry.item.date if isinstance(entry.item, Event) else None for entry in items]
     return join_by_meaning(
         clusters,
-        embedder.embed(sentences),
+        vectors,
         blocks,
         [facts_of(sentence, when) for sentence, when in zip(sentences, dates, strict=True)],
         close=close,
@@ -233,17 +238,21 @@ class _SameHappening:
         self,
         items: Sequence[SourcedItem[Event]],
         happenings: Sequence[str | None],
+        sentences: Sequence[str],
+        sentence_vectors: Matrix,
         embedder: Embedder,
     ) -> None:
         self._items = items
         self._happenings = happenings
         # Where each event was read: two events of one sentence are two happenings.
-        self._sentences = [(e.item.article_id, meaning_text(e.item)) for e in items]
+        self._sentences = [
+            (e.item.article_id, text) for e, text in zip(items, sentences, strict=True)
+        ]
         words = sorted({(e.item.trigger or "").lower() for e in items} - {""})
         vectors = embedder.embed(words)
         self._vector = {word: vectors[row] for row, word in enumerate(words)}
         # Joining is asked from SAME_WORD_CLOSE: other words need the paraphrase bar.
-        self._sentence_vectors = embedder.embed([sentence for _, sentence in self._sentences])
+        self._sentence_vectors = sentence_vectors
 
     def __call__(self, first: int, second: int) -> bool:
         a, b = self._items[first].item, self._items[second].item
