@@ -27,7 +27,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ValidationError
 
 from summarizer.cache import ResponseCache, cache_key, endpoint_identity
-from summarizer.errors import BudgetExceeded, ProviderError
+from summarizer.errors import BudgetExceeded, ProviderError, first_line
 from summarizer.llm import Deadline, StructuredLLM, Truncated, Unparseable
 from summarizer.merge import meaning_text
 from summarizer.models import AdjudicationUsage, Claim, Event
@@ -160,7 +160,7 @@ class Adjudicator:
             return "failed"
         except (Truncated, Unparseable) as error:
             self._unusable += 1
-            self._first_unusable = self._first_unusable or _first_line(error)
+            self._first_unusable = self._first_unusable or first_line(error)
             return "failed"
         finally:
             self._meter.add(meter)
@@ -226,8 +226,3 @@ def _line(item: Claim | Event) -> str:
     if isinstance(item, Event) and item.trigger:
         return f"{sentence} [{item.trigger}]"
     return sentence
-
-
-def _first_line(error: Exception) -> str:
-    text = str(error).strip()
-    return text.splitlines()[0][:160] if text else type(error).__name__

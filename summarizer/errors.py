@@ -76,3 +76,10 @@ class BudgetExceeded(RunError):
 
 class EmbeddedModelError(RunError):
     """The embedded llama.cpp runtime could not start or failed while running."""
+
+
+def first_line(error: BaseException) -> str:
+    """The first line of any exception's message, at most 160 characters (its type's name
+    when it has none): what a warning line shows of it."""
+    text = str(error).strip()
+    return text.splitlines()[0][:160] if text else type(error).__name__

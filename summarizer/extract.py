@@ -27,6 +27,7 @@ from summarizer.drafts import (
     sentence_key,
     valid_entries,
 )
+from summarizer.errors import first_line
 from summarizer.hedges import bounded_certainty
 from summarizer.llm import Deadline, StructuredLLM, Truncated, Unparseable
 from summarizer.models import (
@@ -172,7 +173,7 @@ class _ChunkAsker:
             stored = {
                 "outcome": _PARTIAL,
                 "entries": _json_object(error.last_text),
-                "problem": _first_line(error),
+                "problem": first_line(error),
             }
         else:
             stored = {"outcome": _ANSWERED, "entries": answer.model_dump(mode="json")}
@@ -334,8 +335,3 @@ _PRECISION_BY_LENGTH: dict[int, DatePrecision] = {10: "day", 7: "month", 4: "yea
 
 def _precision(date: str | None) -> DatePrecision:
     return _PRECISION_BY_LENGTH.get(len(date or ""), "unknown")
-
-
-def _first_line(error: Exception) -> str:
-    text = str(error).strip()
-    return text.splitlines()[0][:160] if text else type(error).__name__
