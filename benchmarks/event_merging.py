@@ -25,21 +25,18 @@ beside the baselines. Writes `event_merging.json` and `.md` to benchmarks/result
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from benchmarks._report import Figure, adjudication_counts, table_lines, write_report
-from summarizer.config import resolve_settings
+from benchmarks._product_run import add_run_options, brief_articles
+from benchmarks._report import Figure, table_lines, write_report
 from summarizer.ingest import article_from_text
 from summarizer.models import Article, Briefing
-from summarizer.pipeline import abrief
 
 COVERAGE_TARGET = 50.0
 
@@ -109,29 +106,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--ecbplus", type=Path, required=True)
     parser.add_argument("--scorer", type=Path, required=True)
     parser.add_argument("--topics", default="23,35", help="whole topics, comma-separated")
-    parser.add_argument("--no-embeddings", action="store_true")
-    parser.add_argument(
-        "--adjudicate", action="store_true", help="the model judges borderline pairs"
-    )
-    parser.add_argument("--base-url", default=None)
-    parser.add_argument("--model", default=None)
-    parser.add_argument("--results-dir", type=Path, default=None)
+    add_run_options(parser)
     options = parser.parse_args(argv)
 
     topics = {int(t) for t in options.topics.split(",")}
     articles, doc_of = load_topics(options.ecbplus, topics)
-    settings = resolve_settings(
-        base_url=options.base_url,
-        model=options.model,
-        remember=False,
-        embeddings=not options.no_embeddings,
-        adjudicate=options.adjudicate,
-    )
-    started = time.perf_counter()
-    briefing = asyncio.run(
-        abrief(articles, settings=settings, on_progress=lambda m: print(m, file=sys.stderr))
-    )
-    seconds = time.perf_counter() - started
+    run = brief_articles(articles, options)
+    briefing = run.briefing
     with tempfile.TemporaryDirectory() as scratch:
         system = Path(scratch) / "events.jsonl"
         stories = Path(scratch) / "stories.jsonl"
@@ -142,7 +123,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     coverage = float(result["coverage_of_gold_mentions"])
     aligned = float(result["aligned"]["conll_f1"])
     aligned_lemma = float(result["aligned_baselines"]["lemma_subtopic"])
-    stats = briefing.stats
     figures = [
         Figure("coverage of gold event mentions", coverage, unit="%",
                target=f">= {COVERAGE_TARGET:.0f}%", passed=coverage >= COVERAGE_TARGET),
@@ -157,10 +137,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         Figure("articles / gold event mentions",
                f"{len(articles)} / {result['n_gold_event_mentions']}"),
         Figure("merged events cited", len(system_lines(briefing, doc_of))),
-        Figure("model calls / cache hits", f"{stats.llm_calls} / {stats.cache_hits}"),
-        Figure("adjudicated pairs / judged same / failed / requests",
-               adjudication_counts(stats.adjudication)),
-        Figure("wall time", round(seconds, 1), unit="s"),
+        *run.figures(),
     ]  # fmt: skip
     print("\n".join(table_lines(figures)))
     write_report(
@@ -168,11 +145,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         title=f"Event merging on ECB+ dev, topics {options.topics}",
         about="`python -m benchmarks.event_merging`: the product's merged events scored by "
         "the reference scorer; extraction on the embedded model unless --base-url is given.",
-        parameters={"topics": options.topics, "embeddings": not options.no_embeddings,
-                    "adjudicate": options.adjudicate, "model": settings.model},
+        parameters={"topics": options.topics, **run.parameters()},
         figures=figures,
         details={"scorer": result, "lemma_subtopic_full": lemma["full"]},
-        **({"directory": options.results_dir} if options.results_dir else {}),
+        **run.report_directory(),
     )  # fmt: skip
     return 0
 

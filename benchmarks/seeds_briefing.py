@@ -19,18 +19,14 @@ merging by meaning. Writes `seeds_briefing.json` and `.md` to benchmarks/results
 from __future__ import annotations
 
 import argparse
-import asyncio
-import sys
-import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from benchmarks._report import Figure, adjudication_counts, table_lines, write_report
-from summarizer.config import resolve_settings
+from benchmarks._product_run import add_run_options, brief_articles
+from benchmarks._report import Figure, table_lines, write_report
 from summarizer.ingest import read_path
-from summarizer.models import Briefing, Disagreement, Quantity
-from summarizer.pipeline import abrief
+from summarizer.models import Disagreement, Quantity
 from summarizer.render_markdown import render_markdown
 
 # Each dispute's figures: a number, or (low, high) for a range.
@@ -98,35 +94,18 @@ def slot_line(slot: Disagreement) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=Path, required=True, help="a folder of articles")
-    parser.add_argument("--no-embeddings", action="store_true")
-    parser.add_argument(
-        "--adjudicate", action="store_true", help="the model judges borderline pairs"
-    )
-    parser.add_argument("--base-url", default=None)
-    parser.add_argument("--model", default=None)
-    parser.add_argument("--results-dir", type=Path, default=None)
+    add_run_options(parser)
     options = parser.parse_args(argv)
 
     articles = read_path(options.seeds)
-    settings = resolve_settings(
-        base_url=options.base_url,
-        model=options.model,
-        remember=False,
-        embeddings=not options.no_embeddings,
-        adjudicate=options.adjudicate,
-    )
-    started = time.perf_counter()
-    briefing: Briefing = asyncio.run(
-        abrief(articles, settings=settings, on_progress=lambda m: print(m, file=sys.stderr))
-    )
-    seconds = time.perf_counter() - started
+    run = brief_articles(articles, options)
+    briefing = run.briefing
 
     claims = briefing.claims
     cited_twice = [c for c in claims if len({x.source for x in c.citations}) >= 2]
     events_cited_twice = [e for e in briefing.events if len({x.source for x in e.citations}) >= 2]
     words_in = sum(len(a.text.split()) for a in articles)
     words_out = len(render_markdown(briefing).split())
-    stats = briefing.stats
     figures = [
         Figure("articles / words", f"{len(articles)} / {words_in}"),
         Figure("claim citations", sum(len(c.citations) for c in claims)),
@@ -156,14 +135,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 passed=not missing,
             )
         )
-    figures += [
-        Figure("model calls / cache hits", f"{stats.llm_calls} / {stats.cache_hits}"),
-        Figure(
-            "adjudicated pairs / judged same / failed / requests",
-            adjudication_counts(stats.adjudication),
-        ),
-        Figure("wall time", round(seconds, 1), unit="s"),
-    ]
+    figures += run.figures()
     slots = [slot_line(slot) for slot in briefing.disagreements]
     print("\n".join(table_lines(figures)))
     print("\nLedger slots:\n" + "\n".join(f"- {line}" for line in slots))
@@ -172,12 +144,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         title="The briefing of the five seed articles",
         about="`python -m benchmarks.seeds_briefing --seeds ../shared/seeds`: merged claims, "
         "2+ source counts and the disagreement ledger of the product's own briefing.",
-        parameters={"embeddings": not options.no_embeddings,
-                    "adjudicate": options.adjudicate, "model": settings.model},
+        parameters=run.parameters(),
         figures=figures,
         details={"disputes": disputes, "slots": slots},
         extra_markdown=["", "Ledger slots:", "", *(f"- {line}" for line in slots)],
-        **({"directory": options.results_dir} if options.results_dir else {}),
+        **run.report_directory(),
     )  # fmt: skip
     return 0
 
