@@ -26,7 +26,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ValidationError
 
-from summarizer.cache import ResponseCache, cache_key, endpoint_identity
+from summarizer.cache import ResponseCache
 from summarizer.errors import BudgetExceeded, ProviderError, first_line
 from summarizer.llm import Deadline, StructuredLLM, Truncated, Unparseable
 from summarizer.merge import meaning_text
@@ -165,12 +165,11 @@ class Adjudicator:
         finally:
             self._meter.add(meter)
         if self._cache is not None and key is not None:
-            settings = self._llm.settings
             self._cache.put(
                 key,
                 answer.model_dump(mode="json"),
-                model=settings.model,
-                endpoint=endpoint_identity(settings.base_url, settings.gguf),
+                model=self._llm.settings.model,
+                endpoint=self._llm.endpoint,
                 prompt_tokens=meter.prompt_tokens,
                 completion_tokens=meter.completion_tokens,
             )
@@ -179,15 +178,7 @@ class Adjudicator:
     def _key(self, messages: list[dict[str, str]]) -> str | None:
         if self._cache is None:
             return None
-        settings = self._llm.settings
-        return cache_key(
-            model=settings.model,
-            endpoint=endpoint_identity(settings.base_url, settings.gguf),
-            messages=messages,
-            schema=_SCHEMA,
-            chunk_text=messages[-1]["content"],
-            parameters=self._llm.generation_parameters(),
-        )
+        return self._llm.answer_key(messages, _SCHEMA, messages[-1]["content"])
 
     def _cached(self, key: str | None) -> _Outcome | None:
         if self._cache is None or key is None:

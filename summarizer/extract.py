@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from summarizer.cache import ResponseCache, cache_key, endpoint_identity
+from summarizer.cache import ResponseCache
 from summarizer.chunking import Chunk, halve, split_into_chunks
 from summarizer.concurrency import all_in_order
 from summarizer.dates import date_named_in
@@ -185,15 +185,7 @@ class _ChunkAsker:
     def _key(
         self, messages: list[dict[str, str]], response_model: type[BaseModel], chunk: Chunk
     ) -> str:
-        settings = self.llm.settings
-        return cache_key(
-            model=settings.model,
-            endpoint=endpoint_identity(settings.base_url, settings.gguf),
-            messages=messages,
-            schema=schema_of(response_model),
-            chunk_text=chunk.text,
-            parameters=self.llm.generation_parameters(),
-        )
+        return self.llm.answer_key(messages, schema_of(response_model), chunk.text)
 
     def _cached(self, key: str | None) -> dict[str, Any] | None:
         if self.cache is None or key is None:
@@ -205,11 +197,10 @@ class _ChunkAsker:
         return hit.answer
 
     def _cost_of(self, stored: dict[str, Any]) -> dict[str, Any]:
-        settings = self.llm.settings
         prompt_tokens, completion_tokens = stored["tokens"]
         return {
-            "model": settings.model,
-            "endpoint": endpoint_identity(settings.base_url, settings.gguf),
+            "model": self.llm.settings.model,
+            "endpoint": self.llm.endpoint,
             "prompt_tokens": prompt_tokens,
             "completion_tokens": completion_tokens,
         }

@@ -19,7 +19,7 @@ import datetime as dt
 import email.utils
 import json
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, TypeVar, cast
@@ -45,6 +45,7 @@ from tenacity import (
 )
 from tenacity.stop import stop_base
 
+from summarizer.cache import cache_key, endpoint_identity
 from summarizer.config import Settings, StructuredMode
 from summarizer.errors import ProviderError
 from summarizer.usage import UsageMeter
@@ -200,10 +201,29 @@ class StructuredLLM:
         body = {"model": model, "input": list(texts), "encoding_format": "float"}
         return await self._send("/embeddings", body, CreateEmbeddingResponse, deadline, meter)
 
-    def generation_parameters(self) -> dict[str, Any]:
-        """Everything besides the prompt and schema that shapes an answer (for the cache)."""
+    @property
+    def endpoint(self) -> str:
+        """Which server answers, as the response cache records it (`cache.endpoint_identity`)."""
+        return endpoint_identity(self._settings.base_url, self._settings.gguf)
+
+    def answer_key(
+        self, messages: Sequence[Mapping[str, str]], schema: Mapping[str, Any], text: str
+    ) -> str:
+        """The response cache's address of this endpoint's answer to one request about
+        `text`: model, endpoint, prompt, schema and everything else that shapes it."""
         settings = self._settings
-        return {"mode": settings.mode, "max_reasks": settings.max_reasks, **self._sampling()}
+        return cache_key(
+            model=settings.model,
+            endpoint=self.endpoint,
+            messages=messages,
+            schema=schema,
+            chunk_text=text,
+            parameters={
+                "mode": settings.mode,
+                "max_reasks": settings.max_reasks,
+                **self._sampling(),
+            },
+        )
 
     def _sampling(self) -> dict[str, Any]:
         settings = self._settings
