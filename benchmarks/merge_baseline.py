@@ -23,6 +23,7 @@ from summarizer.merge import (
     _claim_order,
     _dedupe,
     _normal_claimant,
+    _read_from,
     _sourced,
     _stable_id,
     _timeline_order,
@@ -47,6 +48,7 @@ from summarizer.models import (
     MergedEvent,
     Source,
 )
+from summarizer.statement_check import shown_line
 
 
 def merge_claims(
@@ -133,7 +135,8 @@ def _medoid(members: Sequence[int], texts: Sequence[str]) -> int:
 def _merged_claim(members: list[SourcedItem[Claim]]) -> MergedClaim:
     claims = [m.item for m in members]
     local_texts = [comparable_text(c.statement) for c in claims]
-    representative = claims[_medoid(range(len(claims)), local_texts)]
+    chosen = _medoid(range(len(claims)), local_texts)
+    representative = claims[chosen]
     citations = _dedupe(
         citation_for(m.item, m.source, ev, claimant=m.item.claimant, certainty=m.item.certainty)
         for m in members
@@ -143,6 +146,9 @@ def _merged_claim(members: list[SourcedItem[Claim]]) -> MergedClaim:
     return MergedClaim(
         id=_stable_id("mc", [c.id for c in claims]),
         statement=representative.statement,
+        shown=shown_line(
+            representative.statement, _read_from(members[chosen]), representative.polarity
+        ),
         subject=representative.subject,
         predicate=representative.predicate,
         object=representative.object,
@@ -171,7 +177,8 @@ def _corroboration(members: Sequence[SourcedItem[Claim]]) -> Corroboration:
 def _merged_event(members: list[SourcedItem[Event]]) -> MergedEvent:
     events = [m.item for m in members]
     texts = [comparable_text(e.description) for e in events]
-    representative = events[_medoid(range(len(events)), texts)]
+    chosen = _medoid(range(len(events)), texts)
+    representative = events[chosen]
     dated = sorted((e for e in events if e.date), key=lambda e: -len(e.date or ""))
     best_date = dated[0] if dated else representative
     actors: dict[str, Actor] = {}
@@ -182,6 +189,7 @@ def _merged_event(members: list[SourcedItem[Event]]) -> MergedEvent:
         id=_stable_id("me", [e.id for e in events]),
         type=representative.type,
         description=representative.description,
+        shown=shown_line(representative.description, _read_from(members[chosen]), "asserted"),
         date=best_date.date,
         date_precision=best_date.date_precision if best_date.date else "unknown",
         location=next((e.location for e in events if e.location), None),

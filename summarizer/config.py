@@ -49,6 +49,7 @@ _ENVIRONMENT: dict[str, tuple[str, ...]] = {
     "max_cost": ("SUMMARIZER_MAX_COST",),
     "embedding_model": ("SUMMARIZER_EMBEDDING_MODEL",),
     "max_adjudications": ("SUMMARIZER_MAX_ADJUDICATIONS",),
+    "top": ("SUMMARIZER_TOP",),
 }
 
 _NUMERIC = frozenset(
@@ -61,9 +62,11 @@ _NUMERIC = frozenset(
         "max_cost",
         "fetch_timeout",
         "max_adjudications",
+        "top",
     }
 )
 DEFAULT_MAX_ADJUDICATIONS = 100
+DEFAULT_TOP = 10
 # A config-file table, not a single value: model name -> [prompt, completion] $ per million.
 _PRICES = "prices"
 
@@ -104,6 +107,8 @@ class Settings:
     adjudicate: bool = False
     # Borderline pairs judged per run at most, answers from the cache included.
     max_adjudications: int = DEFAULT_MAX_ADJUDICATIONS
+    # Key points the briefing leads with (key_points.py).
+    top: int = DEFAULT_TOP
 
     @property
     def embedded(self) -> bool:
@@ -157,6 +162,7 @@ def resolve_settings(
     embedding_model: str | None = None,
     adjudicate: bool = False,
     max_adjudications: int | None = None,
+    top: int | None = None,
     environ: Mapping[str, str] | None = None,
     config_file: Path | None = None,
 ) -> Settings:
@@ -186,6 +192,7 @@ def resolve_settings(
         adjudicate: True to ask the model whether the borderline pairs of merging by
             meaning state the same thing (off by default); needs `embeddings`.
         max_adjudications: borderline pairs judged per run at most (default 100).
+        top: key points the briefing leads with (default 10).
         environ: environment to read (defaults to `os.environ`).
         config_file: TOML file to read (defaults to `SUMMARIZER_CONFIG` or the user config dir).
 
@@ -214,6 +221,7 @@ def resolve_settings(
         "max_cost": max_cost,
         "embedding_model": embedding_model,
         "max_adjudications": max_adjudications,
+        "top": top,
     }
 
     def pick(name: str) -> Any:
@@ -280,6 +288,7 @@ def resolve_settings(
             default=DEFAULT_MAX_ADJUDICATIONS,
             minimum=1,
         ),
+        top=_as_int("top", pick("top"), default=DEFAULT_TOP, minimum=1),
     )
 
 

@@ -20,11 +20,8 @@ import hashlib
 import re
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Generic, TypeVar
 
-import simplemma
-import snowballstemmer
 from rapidfuzz import fuzz
 
 from summarizer.embeddings import Embedder, Matrix
@@ -47,7 +44,9 @@ from summarizer.models import (
 )
 from summarizer.near_duplicates import medoid, similar_groups
 from summarizer.paraphrase import CLOSE, facts_of, join_by_meaning
+from summarizer.statement_check import shown_line
 from summarizer.union_find import UnionFind
+from summarizer.word_keys import word_key
 
 CLAIM_SIMILARITY = 82.0
 EVENT_SIMILARITY = 70.0
@@ -94,6 +93,7 @@ def number_sources(articles: Sequence[Article]) -> list[Source]:
             path=article.path,
             published=article.published,
             also_carried_by=article.also_carried_by,
+            text=article.text,
         )
         for number, article in enumerate(articles, start=1)
     ]
@@ -210,19 +210,10 @@ def _by_index(
     return judged_same
 
 
-_STEMMER = snowballstemmer.stemmer("english")
-
-
-# Few distinct words name thousands of events; stemming each again was a tenth of merging.
-@lru_cache(maxsize=8192)
 def happening_key(trigger: str | None) -> str | None:
     """An event's own word reduced to one key: "fell", "fallen" and "falling" are one, so
     are "died", "dies" and "dying"."""
-    if not trigger:
-        return None
-    lemma = simplemma.lemmatize(trigger.lower(), lang="en")
-    stem: str = _STEMMER.stemWord(lemma)
-    return stem
+    return word_key(trigger) if trigger else None
 
 
 class _SameHappening:
@@ -361,7 +352,8 @@ def _merged_claim(
     members: list[SourcedItem[Claim]], texts: Sequence[str], story: int
 ) -> MergedClaim:
     claims = [m.item for m in members]
-    representative = claims[medoid(texts)]
+    chosen = medoid(texts)
+    representative = claims[chosen]
     citations = _dedupe(
         citation_for(m.item, m.source, ev, claimant=m.item.claimant, certainty=m.item.certainty)
         for m in members
@@ -372,6 +364,9 @@ def _merged_claim(
         id=_stable_id("mc", [c.id for c in claims]),
         story=story,
         statement=representative.statement,
+        shown=shown_line(
+            representative.statement, _read_from(members[chosen]), representative.polarity
+        ),
         subject=representative.subject,
         predicate=representative.predicate,
         object=representative.object,
@@ -401,9 +396,13 @@ def _merged_event(
     members: list[SourcedItem[Event]], texts: Sequence[str], story: int
 ) -> MergedEvent:
     events = [m.item for m in members]
-    representative = events[medoid(texts)]
+    chosen = medoid(texts)
+    representative = events[chosen]
     dated = sorted((e for e in events if e.date), key=lambda e: -len(e.date or ""))
     best_date = dated[0] if dated else representative
+    citations = _dedupe(
+        citation_for(m.item, m.source, ev) for m in members for ev in m.item.evidence
+    )
     actors: dict[str, Actor] = {}
     for event in events:
         for actor in event.actors:
@@ -413,14 +412,20 @@ def _merged_event(
         story=story,
         type=representative.type,
         description=representative.description,
+        shown=shown_line(representative.description, _read_from(members[chosen]), "asserted"),
         date=best_date.date,
         date_precision=best_date.date_precision if best_date.date else "unknown",
         location=next((e.location for e in events if e.location), None),
         actors=list(actors.values()),
-        citations=_dedupe(
-            citation_for(m.item, m.source, ev) for m in members for ev in m.item.evidence
-        ),
+        citations=citations,
     )
+
+
+def _read_from(member: SourcedItem[Claim] | SourcedItem[Event]) -> Citation | None:
+    """The verified citation of the sentence the item's own statement was written from."""
+    item = member.item
+    evidence = next((e for e in item.evidence if e.status != "unverified"), None)
+    return None if evidence is None else citation_for(item, member.source, evidence)
 
 
 def _dedupe(citations: Iterable[Citation]) -> list[Citation]:

@@ -191,6 +191,11 @@ class Source(_Frozen):
     path: str | None = None
     published: dt.date | None = None
     also_carried_by: list[Carrier] = Field(default_factory=list)
+    text: str | None = Field(
+        default=None,
+        description="The article's normalized text, which every citation's offsets refer "
+        "to; None in briefings written before it was kept.",
+    )
 
 
 class Citation(_Frozen):
@@ -216,6 +221,31 @@ class Citation(_Frozen):
         if self.status == "unverified" and self.quote is not None:
             raise ValueError("an unverified citation must not carry a quote")
         return self
+
+
+ShownKind = Literal["checked", "verbatim", "unchecked"]
+
+
+class ShownLine(_Frozen):
+    """The line a reader is shown for a merged claim or event, and why it may be shown.
+
+    `checked`: the model's statement, every number, name, content word and negation of
+    which is in the quote it was read from (`summarizer.statement_check`); `verbatim`: the
+    source's own sentence, shown as a quote, because the statement failed that check;
+    `unchecked`: the statement, with no verified quote to check it against (never a key
+    point, marked as not verified wherever it is shown).
+    """
+
+    text: str
+    kind: ShownKind
+    source: int | None = Field(
+        default=None, description="For `verbatim`: the source whose words these are."
+    )
+    start: int | None = Field(default=None, description="For `verbatim`: offset in the source.")
+    end: int | None = None
+    problem: str | None = Field(
+        default=None, description="Why the model's statement was not shown, when it was not."
+    )
 
 
 class Corroboration(_Frozen):
@@ -246,7 +276,10 @@ class MergedClaim(_Frozen):
     story: int = Field(
         default=1, description="Number of the story (`Briefing.stories`) it is part of."
     )
-    statement: str
+    statement: str = Field(description="The model's statement (see `shown` for what is shown).")
+    shown: ShownLine | None = Field(
+        default=None, description="What a reader is shown; None in older briefings."
+    )
     subject: str
     predicate: str
     object: str
@@ -271,6 +304,9 @@ class MergedEvent(_Frozen):
     story: int = Field(default=1, description="Number of the story it is part of.")
     type: EventType
     description: str
+    shown: ShownLine | None = Field(
+        default=None, description="What a reader is shown; None in older briefings."
+    )
     date: str | None = Field(default=None, pattern=PARTIAL_DATE_PATTERN)
     date_precision: DatePrecision
     location: str | None = None
@@ -427,6 +463,26 @@ class SincePrevious(_Frozen):
     )
 
 
+KeyPointKind = Literal["claim", "event", "disagreement"]
+
+
+class KeyPoint(_Frozen):
+    """One line of the briefing's lead: what an analyst weighs first (`summarizer.key_points`)."""
+
+    rank: int = Field(description="1 is the most important.")
+    story: int
+    kind: KeyPointKind
+    ref: str = Field(
+        description="The id of the merged claim or event, or the slot of the disagreement."
+    )
+    line: ShownLine
+    sources: list[int] = Field(description="Numbers of the sources it cites.")
+    reasons: list[str] = Field(
+        description="Why it ranks where it does, e.g. '3 independent origins', 'figure in dispute'."
+    )
+    score: float
+
+
 class Story(_Frozen):
     """One story of the day: articles clustered together; their claims merge only there."""
 
@@ -444,6 +500,11 @@ class Briefing(_Frozen):
         default_factory=list,
         description="The stories the articles tell, largest first; every claim, event and "
         "disagreement names its story by number.",
+    )
+    key_points: list[KeyPoint] = Field(
+        default_factory=list,
+        description="The most important claims, events and disputes, best first "
+        "(`Settings.top`, 10 by default); every line checked against its quotes.",
     )
     events: list[MergedEvent] = Field(
         description="Merged events, story by story (as `stories`), each in timeline order."

@@ -33,6 +33,7 @@ from summarizer.extract import extract_article
 from summarizer.fetch import FetchLimits
 from summarizer.gather import ArticleSource, Gathered, Window, gather_articles, source_label
 from summarizer.ground import ground_extraction
+from summarizer.key_points import key_points
 from summarizer.llm import StructuredLLM
 from summarizer.merging_stage import merge_run
 from summarizer.models import (
@@ -206,6 +207,9 @@ async def abrief(
         generated_at=dt.datetime.now(dt.UTC),
         sources=parts.sources,
         stories=parts.stories,
+        key_points=key_points(
+            parts.claims, parts.events, parts.disagreements, parts.sources, top=settings.top
+        ),
         events=parts.events,
         claims=parts.claims,
         disagreements=parts.disagreements,

@@ -16,6 +16,7 @@ from summarizer.models import (
     MergedClaim,
     MergedEvent,
     RunStats,
+    ShownLine,
     SincePrevious,
     Source,
 )
@@ -30,61 +31,203 @@ _DIFFERENCE_WORDS: dict[DifferenceKind, str] = {
 }
 
 
-def render_markdown(briefing: Briefing) -> str:
-    """Render a briefing as Markdown.
+# An event named by one of these is a statement: its key point says what was said.
+_REPORTING = frozenset({"said", "says", "say", "told", "tells", "stated", "added"})
 
-    Sections, in order: summary, timeline, claims, disagreement ledger, sources and run
-    statistics; when the articles tell several stories, a section per story (largest
-    first) holds its own timeline, claims and disagreements. A briefing compared with a
-    previous one (`mark_novelty`) also says what changed since: one line under the summary,
-    each new or changed claim marked (with what a changed claim was), and a section of the
-    claims no longer reported after the claims. A citation's quote is shown only when
-    grounding verified or repaired it; unverified evidence is listed by source number alone.
-    A source number links to the source (a reference to its http(s) URL, else its file
-    path, defined at the end); text from articles, pages and file names is escaped so that
-    no HTML, link or layout comes out of it (`summarizer.markdown_escape`).
-    The output depends only on the briefing (its `generated_at` is the time shown), so
-    equal input renders byte-for-byte equal text.
+
+def render_markdown(briefing: Briefing, *, full: bool = False, stats: bool = False) -> str:
+    """Render a briefing as Markdown, what matters first.
+
+    Sections, in order: a count line; the key points (`Briefing.key_points`), each one
+    line with its citations; the disagreement ledger; the timeline; then, with `full`,
+    every claim with its quotes; the sources; and, with `stats` (or `full`), the run
+    statistics and token ledger. Without `full` the ledger lists each distinct figure
+    once with who gives it, the timeline holds the events told by two or more sources (at
+    most as many as there are key points) and one line says how many claims and events
+    only the full briefing (or the JSON) lists. When the articles tell several stories,
+    each story has its own ledger, timeline and claims, largest story first.
+
+    A line is shown as the model wrote it only when its quote says all of it (`shown`,
+    `summarizer.statement_check`); otherwise the source's own sentence is shown, in
+    quotation marks. A citation's quote is shown only when grounding verified or repaired
+    it. A briefing compared with a previous one (`mark_novelty`) also says what changed
+    since: one line under the counts, each new or changed claim marked, and the claims no
+    longer reported. A source number links to the source (a reference to its http(s) URL,
+    else its file path, defined at the end); text from articles, pages and file names is
+    escaped so that no HTML, link or layout comes out of it (`summarizer.markdown_escape`).
+    The output depends only on the briefing, so equal input renders equal text.
 
     Args:
         briefing: The merged briefing to render.
+        full: Every claim and event with its quotes, and the run statistics.
+        stats: The run statistics and token ledger (always in the JSON).
 
     Returns:
         The Markdown document, ending with a single newline.
     """
     linked = _linked(briefing.sources)
-    sections = [_summary_section(briefing)]
+    sections = [_summary_section(briefing), _key_points_section(briefing, linked)]
     no_longer_reported = _no_longer_reported_section(briefing.since_previous)
     if len(briefing.stories) <= 1:
-        timeline, claims, disagreements = _story_sections(
-            briefing, story=None, level="##", linked=linked
-        )
-        sections += [timeline, claims, no_longer_reported, disagreements]
+        sections += _story_sections(briefing, story=None, level="##", linked=linked, full=full)
+        sections.append(no_longer_reported)
     else:
         for story in briefing.stories:
             refs = " ".join(_cite(number, linked) for number in story.sources)
             sections.append([f"## Story {story.number}: {_text(story.title)}", "", refs])
-            sections += _story_sections(briefing, story=story.number, level="###", linked=linked)
+            sections += _story_sections(
+                briefing, story=story.number, level="###", linked=linked, full=full
+            )
         sections.append(no_longer_reported)
-    sections += [
-        _sources_section(briefing.sources, linked),
-        _stats_section(briefing.stats),
-        _link_definitions(briefing.sources),
-    ]
+    if not full:
+        sections.append(_left_for_full(briefing))
+    sections.append(_sources_section(briefing.sources, linked, full=full))
+    if stats or full:
+        sections.append(_stats_section(briefing.stats))
+    else:
+        sections.append(_failures_section(briefing.stats))
+    sections.append(_link_definitions(briefing.sources))
     return "\n\n".join("\n".join(lines) for lines in sections if lines) + "\n"
 
 
 def _story_sections(
-    briefing: Briefing, *, story: int | None, level: str, linked: Set[int]
+    briefing: Briefing, *, story: int | None, level: str, linked: Set[int], full: bool
 ) -> list[list[str]]:
-    """Timeline, claims and disagreements of one story (None: of the whole briefing)."""
+    """Disagreements, timeline and (in full) claims of one story (None: of the briefing)."""
+    events = [e for e in briefing.events if story in (None, e.story)]
+    disagreements = [d for d in briefing.disagreements if story in (None, d.story)]
+    if not full:
+        return [
+            _short_disagreements_section(disagreements, level, linked),
+            _short_timeline_section(
+                _timeline_events(events), level, linked, _key_point_sentences(briefing)
+            ),
+        ]
     return [
-        _timeline_section([e for e in briefing.events if story in (None, e.story)], level, linked),
+        _disagreements_section(disagreements, level, linked),
+        _timeline_section(events, level, linked),
         _claims_section([c for c in briefing.claims if story in (None, c.story)], level, linked),
-        _disagreements_section(
-            [d for d in briefing.disagreements if story in (None, d.story)], level, linked
-        ),
     ]
+
+
+def _key_points_section(briefing: Briefing, linked: Set[int]) -> list[str]:
+    lines = ["## Key points", ""]
+    if not briefing.key_points:
+        return [*lines, "No key points: nothing was found that its quotes confirm."]
+    claims = {claim.id: claim for claim in briefing.claims}
+    for point in briefing.key_points:
+        claim = claims.get(point.ref) if point.kind == "claim" else None
+        text = _claim_line(claim, point.line) if claim else _shown(point.line)
+        refs = " ".join(_cite(number, linked) for number in point.sources)
+        lines.append(f"{point.rank}. {text} {refs}".rstrip())
+    return lines
+
+
+def _shown(line: ShownLine | None, fallback: str = "") -> str:
+    """A shown line: the model's checked words, or the source's own in quotation marks."""
+    if line is None:
+        return _text(fallback)
+    if line.kind == "verbatim":
+        return f"\u201c{_text(line.text)}\u201d"
+    if line.kind == "unchecked":
+        return f"{_text(line.text)} (not verified)"
+    return _text(line.text)
+
+
+def _claim_line(claim: MergedClaim, line: ShownLine | None) -> str:
+    """A claim's shown line, with its denial and hedge when its words are not the source's."""
+    text = _shown(line, claim.statement)
+    if line is not None and line.kind == "verbatim":
+        return text
+    if claim.polarity == "denied":
+        text = f"**Denied:** {text}"
+    return f"{text} ({claim.certainty})" if claim.certainty != "certain" else text
+
+
+def _timeline_events(events: list[MergedEvent]) -> list[MergedEvent]:
+    """The events a short briefing's timeline shows: those two or more sources tell."""
+    return [e for e in events if len({c.source for c in e.citations}) > 1]
+
+
+def _key_point_sentences(briefing: Briefing) -> dict[tuple[int, int | None], int]:
+    """Each sentence a key point stands for, with the key point's rank."""
+    citations: dict[str, list[Citation]] = {c.id: c.citations for c in briefing.claims}
+    citations |= {e.id: e.citations for e in briefing.events}
+    citations |= {d.slot: [e.citation for e in d.entries] for d in briefing.disagreements}
+    ranks: dict[tuple[int, int | None], int] = {}
+    for point in briefing.key_points:
+        for citation in citations.get(point.ref, []):
+            if citation.quote is not None:
+                ranks.setdefault((citation.source, citation.start), point.rank)
+    return ranks
+
+
+def _short_timeline_section(
+    events: list[MergedEvent], level: str, linked: Set[int], told: dict[tuple[int, int | None], int]
+) -> list[str]:
+    """Events in time order, a line a day; an event a key point tells is named by its word
+    and points to the key point instead of repeating it."""
+    if not events:
+        return []
+    days: dict[str, list[str]] = {}
+    for event in events:
+        rank = next((told[k] for c in event.citations if (k := (c.source, c.start)) in told), None)
+        if rank is None:
+            item = f"{_shown(event.shown, event.description)} {_refs(event.citations, linked)}"
+        else:
+            word = next((c.trigger for c in event.citations if c.trigger), event.type)
+            if word.lower() in _REPORTING:
+                continue
+            item = f"{_text(word)} (key point {rank})"
+        entries = days.setdefault(event.date or "undated", [])
+        if item not in entries:
+            entries.append(item)
+    lines = [f"- {day} — {'; '.join(items)}" for day, items in days.items() if items]
+    return [f"{level} Timeline", "", *lines] if lines else []
+
+
+def _short_disagreements_section(
+    disagreements: list[Disagreement], level: str, linked: Set[int]
+) -> list[str]:
+    """Each disputed slot: its distinct figures, who gives each, and why they differ."""
+    if not disagreements:
+        return []
+    lines = [f"{level} Disagreements", ""]
+    for disagreement in disagreements:
+        kinds = sorted({_DIFFERENCE_WORDS[d.kind] for d in disagreement.differences})
+        why = f" ({'; '.join(kinds)})" if kinds else ""
+        lines.append(f"- **{_text(disagreement.slot)}**{why}:")
+        figures: dict[str, list[LedgerEntry]] = {}
+        for entry in disagreement.entries:
+            figures.setdefault(entry.quantity.text.lower(), []).append(entry)
+        for entries in figures.values():
+            claimants = sorted({e.claimant for e in entries if e.claimant != "unknown"})
+            by = f" — {', '.join(_text(c) for c in claimants)}" if claimants else ""
+            refs = " ".join(_cite(n, linked) for n in sorted({e.source for e in entries}))
+            lines.append(
+                f"  - {_text(entries[0].quantity.text)}, {_short_as_of(entries[0])}{by} {refs}"
+            )
+    return lines
+
+
+def _left_for_full(briefing: Briefing) -> list[str]:
+    pointed = {point.ref for point in briefing.key_points}
+    claims = sum(1 for c in briefing.claims if c.id not in pointed)
+    events = len(briefing.events)
+    return [
+        f"Everything else ({_plural(claims, 'claim')}, {_plural(events, 'event')}, quotes): "
+        "`--full` or the JSON."
+    ]
+
+
+def _failures_section(stats: RunStats) -> list[str]:
+    failures = [f"{f.source}: {f.message}" for f in stats.failures]
+    lines = (
+        ["## Articles that failed", "", *(f"- {_text(f)}" for f in failures)] if failures else []
+    )
+    if stats.stopped_by_budget:
+        lines += ["", f"**Stopped early**: {_text(stats.stopped_by_budget)}"]
+    return lines
 
 
 def _text(value: str) -> str:
@@ -115,8 +258,7 @@ def _link_definitions(sources: Iterable[Source]) -> list[str]:
     for source in sorted(sources, key=lambda s: s.number):
         destination = link_destination(url=source.url, path=source.path)
         if destination is not None:
-            title = _text(source.title).replace('"', "&quot;")
-            lines.append(f'[s{source.number}]: <{destination}> "{title}"')
+            lines.append(f"[s{source.number}]: <{destination}>")
     return lines
 
 
@@ -187,7 +329,8 @@ def _timeline_section(events: list[MergedEvent], level: str, linked: Set[int]) -
         word = next((c.trigger for c in event.citations if c.trigger), None)
         kind = f"{event.type} ({_text(word)})" if word else event.type
         lines.append(
-            f"- {event.date or 'undated'} — {kind} — {_text(event.description)}{place} "
+            f"- {event.date or 'undated'} — {kind} — "
+            f"{_shown(event.shown, event.description)}{place} "
             f"{_refs(event.citations, linked)}".rstrip()
         )
         lines.extend(_quote_lines(event.citations, linked))
@@ -214,8 +357,9 @@ def _claims_section(claims: list[MergedClaim], level: str, linked: Set[int]) -> 
     if not claims:
         return [*lines, "No claims found."]
     for claim in claims:
-        denial = "**Denied:** " if claim.polarity == "denied" else ""
-        lines.append(f"- {_novelty_mark(claim)}{denial}{_text(claim.statement)}")
+        own_words = claim.shown is not None and claim.shown.kind == "verbatim"
+        denial = "**Denied:** " if claim.polarity == "denied" and not own_words else ""
+        lines.append(f"- {_novelty_mark(claim)}{denial}{_shown(claim.shown, claim.statement)}")
         lines.append(_claim_details(claim, linked))
         lines.extend(_quote_lines(claim.citations, linked))
     return lines
@@ -258,6 +402,12 @@ def _as_of(entry: LedgerEntry) -> str:
     if entry.published:
         return f"{entry.published.isoformat()} (published)"
     return "unknown"
+
+
+def _short_as_of(entry: LedgerEntry) -> str:
+    if entry.quantity.as_of:
+        return f"as of {entry.quantity.as_of}"
+    return entry.published.isoformat() if entry.published else "undated"
 
 
 def _ledger_row(entry: LedgerEntry, linked: Set[int]) -> str:
@@ -304,9 +454,10 @@ def _disagreements_section(
     return lines[:-1]
 
 
-def _source_line(source: Source, linked: Set[int]) -> str:
+def _source_line(source: Source, linked: Set[int], full: bool) -> str:
     published = source.published.isoformat() if source.published else "undated"
-    location = source.url or source.path
+    # A short briefing's linked number leads to the address; otherwise it is shown.
+    location = source.url or source.path if full or source.number not in linked else None
     where = f" {_text(location)}" if location else ""
     cited = _cite(source.number, linked)
     line = f"- {cited} {_text(source.outlet)} — {_text(source.title)} ({published}){where}"
@@ -319,11 +470,11 @@ def _source_line(source: Source, linked: Set[int]) -> str:
     return line
 
 
-def _sources_section(sources: list[Source], linked: Set[int]) -> list[str]:
+def _sources_section(sources: list[Source], linked: Set[int], *, full: bool) -> list[str]:
     lines = ["## Sources", ""]
     if not sources:
         return [*lines, "No sources."]
-    return lines + [_source_line(s, linked) for s in sorted(sources, key=lambda s: s.number)]
+    return lines + [_source_line(s, linked, full) for s in sorted(sources, key=lambda s: s.number)]
 
 
 def _stats_section(stats: RunStats) -> list[str]:

@@ -5,6 +5,8 @@ Usage: python -m tests.gold_check BRIEFING.json   (prints the report)
 A gold claim or event is found when one merged item mentions all its keywords (in its
 statement or in a verified quote) and cites one of its gold sources. A gold disagreement
 is found when one ledger slot holds every gold figure, each cited from its gold source.
+A gold claim is among the key points when one key point's line, or a quote of the claim,
+event or disputed figures it stands for, mentions all its keywords and cites a gold source.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ class GoldReport:
     events_missed: list[str]
     disagreements_found: list[str]
     disagreements_missed: list[str]
+    key_points_found: list[str]
 
     def lines(self) -> list[str]:
         def share(found: list[str], missed: list[str]) -> str:
@@ -40,6 +43,8 @@ class GoldReport:
             *(f"  missed event: {text}" for text in self.events_missed),
             f"disagreements found: {share(self.disagreements_found, self.disagreements_missed)}",
             *(f"  missed disagreement: {text}" for text in self.disagreements_missed),
+            f"gold claims among the key points: {len(self.key_points_found)}"
+            f"/{len(self.claims_found) + len(self.claims_missed)}",
         ]
 
 
@@ -74,6 +79,8 @@ def score(briefing: Briefing, gold: dict[str, Any] | None = None) -> GoldReport:
         return False
 
     disagreements_found = [d["slot"] for d in gold["disagreements"] if slot_found(d)]
+    points = _key_point_texts(briefing)
+    key_points_found = [c["statement"] for c in gold["claims"] if found(c, points)]
     return GoldReport(
         claims_found=claims_found,
         claims_missed=[
@@ -87,7 +94,16 @@ def score(briefing: Briefing, gold: dict[str, Any] | None = None) -> GoldReport:
         disagreements_missed=[
             d["slot"] for d in gold["disagreements"] if d["slot"] not in disagreements_found
         ],
+        key_points_found=key_points_found,
     )
+
+
+def _key_point_texts(briefing: Briefing) -> list[tuple[str, list[Citation]]]:
+    """Each key point's line with the citations of what it stands for."""
+    citations: dict[str, list[Citation]] = {c.id: c.citations for c in briefing.claims}
+    citations |= {e.id: e.citations for e in briefing.events}
+    citations |= {d.slot: [entry.citation for entry in d.entries] for d in briefing.disagreements}
+    return [(point.line.text, citations[point.ref]) for point in briefing.key_points]
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ import pytest
 from markdown_it import MarkdownIt
 
 from summarizer import render_markdown
+from summarizer.key_points import key_points
 from summarizer.ledger import build_ledger
 from summarizer.markdown_escape import escape_markdown
 from summarizer.merge import merge_claims, merge_events, number_sources
@@ -191,14 +192,16 @@ def _briefing(payload: str, *, stories: int = 1, address: str | None = None) -> 
             ),
         }
     )
+    events = merge_events(extractions, sources)
     return Briefing(
         generated_at=dt.datetime(2026, 3, 3, 9, 0, tzinfo=dt.UTC),
         sources=sources,
+        key_points=key_points(claims, events, disagreements, sources, top=10),
         stories=[
             Story(number=n, title=f"Story title {payload}", sources=[1, 2])
             for n in range(1, stories + 1)
         ],
-        events=merge_events(extractions, sources),
+        events=events,
         claims=[changed if c is wording_only else c for c in claims],
         disagreements=disagreements,
         stats=RunStats(
@@ -249,12 +252,35 @@ def _assert_inert(page: _Page) -> None:
 @pytest.mark.parametrize("renderer", RENDERERS)
 @pytest.mark.parametrize("stories", [1, 2])
 @pytest.mark.parametrize("payload", PAYLOADS)
-def test_payloads_render_inert_and_visible(payload: str, stories: int, renderer: str) -> None:
+def test_the_short_briefing_renders_payloads_inert_and_visible(
+    payload: str, stories: int, renderer: str
+) -> None:
     page = _Page(RENDERERS[renderer](render_markdown(_briefing(payload, stories=stories))))
 
     _assert_inert(page)
     expected = [
-        f"Troops {payload} arrived.",  # statement
+        f"\u201cOfficials said {payload} on Monday.\u201d",  # a key point in its own words
+        f"Slot {payload}",
+        f"1,200 troops {payload}",  # a disputed figure
+        f"Minister {payload}",  # who gives it
+        f"Outlet {payload} — Title {payload}",
+        f"failed {payload}.txt: because {payload}",
+        f"budget {payload}",
+    ]
+    shown = " ".join(payload.split())
+    for text in expected:
+        assert text.replace(payload, shown) in page.text
+
+
+@pytest.mark.parametrize("renderer", RENDERERS)
+@pytest.mark.parametrize("stories", [1, 2])
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_payloads_render_inert_and_visible(payload: str, stories: int, renderer: str) -> None:
+    briefing = _briefing(payload, stories=stories)
+    page = _Page(RENDERERS[renderer](render_markdown(briefing, full=True)))
+
+    _assert_inert(page)
+    expected = [
         f'"Officials said {payload} on Monday."',  # verified quote
         f"Minister {payload}",  # claimant
         f"Outlet {payload}",
@@ -288,7 +314,7 @@ def test_payloads_render_inert_and_visible(payload: str, stories: int, renderer:
 @pytest.mark.parametrize("renderer", RENDERERS)
 @pytest.mark.parametrize("address", HOSTILE_ADDRESSES)
 def test_an_address_that_is_not_http_gets_no_link(address: str, renderer: str) -> None:
-    rendered = render_markdown(_briefing("x", address=address))
+    rendered = render_markdown(_briefing("x", address=address), full=True)
     page = _Page(RENDERERS[renderer](rendered))
 
     _assert_inert(page)
@@ -340,14 +366,14 @@ def test_citations_link_to_their_source(renderer: str) -> None:
             wall_seconds=1.0,
         ),
     )
-    rendered = render_markdown(briefing)
+    rendered = render_markdown(briefing, full=True)
     page = _Page(RENDERERS[renderer](rendered))
 
     assert "· \\[1\\] [[2]][s2] [[3]][s3] \\[4\\] [[5]][s5]\n" in rendered
     assert rendered.endswith(
-        '[s2]: <https://example.org/a%20b?x=1&amp;y=2> "T2"\n'
-        '[s3]: <my%20articles/report%20%281%29.md> "T3"\n'
-        '[s5]: </abs/%3Cb%3E.md> "T5"\n'
+        "[s2]: <https://example.org/a%20b?x=1&amp;y=2>\n"
+        "[s3]: <my%20articles/report%20%281%29.md>\n"
+        "[s5]: </abs/%3Cb%3E.md>\n"
     )
     expected = {
         "[2]": "https://example.org/a%20b?x=1&y=2",

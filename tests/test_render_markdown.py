@@ -170,19 +170,35 @@ def _briefing(**overrides: object) -> Briefing:
 
 @pytest.fixture
 def markdown() -> str:
-    return render_markdown(_briefing())
+    return render_markdown(_briefing(), full=True)
 
 
 def test_sections_appear_in_order(markdown: str) -> None:
     headings = [line for line in markdown.splitlines() if line.startswith("## ")]
     assert markdown.startswith("# Briefing\n")
     assert headings == [
+        "## Key points",
+        "## Disagreements",
         "## Timeline",
         "## Claims",
-        "## Disagreements",
         "## Sources",
         "## Run statistics",
     ]
+
+
+def test_the_short_briefing_leads_with_key_points_and_keeps_statistics_out() -> None:
+    short = render_markdown(_briefing())
+    headings = [line for line in short.splitlines() if line.startswith("## ")]
+
+    assert headings == [
+        "## Key points",
+        "## Disagreements",
+        "## Timeline",
+        "## Sources",
+        "## Articles that failed",
+    ]
+    assert "Token ledger" not in short
+    assert "## Run statistics" in render_markdown(_briefing(), stats=True)
 
 
 def test_summary_counts_and_utc_time(markdown: str) -> None:
@@ -245,7 +261,7 @@ def test_sources_sorted_and_described(markdown: str) -> None:
 
 def test_a_source_with_an_address_is_defined_as_a_link_at_the_end(markdown: str) -> None:
     # Source 2 has neither URL nor path: its number is not a link, and has no definition.
-    assert markdown.endswith('\n\n[s1]: <https://example.org/troops> "Troops arrive"\n')
+    assert markdown.endswith("\n\n[s1]: <https://example.org/troops>\n")
     assert "[s2]" not in markdown
 
 
@@ -269,7 +285,7 @@ def test_run_statistics(markdown: str) -> None:
 
 
 def test_empty_briefing_says_so() -> None:
-    rendered = render_markdown(_briefing(events=[], claims=[], disagreements=[]))
+    rendered = render_markdown(_briefing(events=[], claims=[], disagreements=[]), full=True)
     assert "No conflicting figures found." in rendered
     assert "No events found." in rendered
     assert "No claims found." in rendered
@@ -277,12 +293,13 @@ def test_empty_briefing_says_so() -> None:
 
 def test_layout_breaking_text_is_neutralised() -> None:
     claim = _briefing().claims[0].model_copy(update={"statement": "# Not a heading\n- nor a list"})
-    rendered = render_markdown(_briefing(claims=[claim]))
+    rendered = render_markdown(_briefing(claims=[claim]), full=True)
     assert "- &#35; Not a heading - nor a list" in rendered
 
 
 def test_rendering_is_deterministic() -> None:
     assert render_markdown(_briefing()) == render_markdown(_briefing())
+    assert render_markdown(_briefing(), full=True) == render_markdown(_briefing(), full=True)
 
 
 def _with_novelty() -> Briefing:
@@ -316,11 +333,11 @@ def _with_novelty() -> Briefing:
 
 
 def test_novelty_line_marks_and_no_longer_reported_section() -> None:
-    rendered = render_markdown(_with_novelty())
+    rendered = render_markdown(_with_novelty(), full=True)
     assert (
         "generated 2024-12-05 14:30 UTC\n\n"
         "Since the briefing of 2024-12-04 09:05 UTC: 1 new, 1 changed, 0 unchanged, "
-        "2 no longer reported.\n\n## Timeline"
+        "2 no longer reported.\n\n## Key points"
     ) in rendered
     assert (
         "- **Changed** (was: about 1,200; certainty possible) — "
@@ -329,7 +346,7 @@ def test_novelty_line_marks_and_no_longer_reported_section() -> None:
     assert "- **New** — **Denied:** A fleet carried twelve thousand men.\n" in rendered
     assert (
         "## No longer reported\n\n- Ships left the | harbour.\n- &#35; A heading-like claim\n\n"
-        "## Disagreements"
+        "## Sources"
     ) in rendered
 
 
@@ -346,7 +363,7 @@ def test_a_change_of_wording_alone_shows_the_previous_statement() -> None:
             ),
         }
     )
-    rendered = render_markdown(briefing.model_copy(update={"claims": [claim]}))
+    rendered = render_markdown(briefing.model_copy(update={"claims": [claim]}), full=True)
     assert '- **Changed** (was: "A fleet carried 12,000 men.") — **Denied:** A fleet' in rendered
     assert "Since the briefing" not in rendered
 
