@@ -171,6 +171,20 @@ def brief(
             help="Borderline pairs the model judges per run at most (default 100).", min=1
         ),
     ] = None,
+    top: Annotated[
+        int | None,
+        typer.Option(help="Key points the briefing leads with (default 10).", min=1),
+    ] = None,
+    full: Annotated[
+        bool,
+        typer.Option(
+            "--full", help="Markdown: every claim and event with its quotes, and the statistics."
+        ),
+    ] = False,
+    show_stats: Annotated[
+        bool,
+        typer.Option("--stats", help="Markdown: the run statistics and token ledger at the end."),
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress on stderr.")] = False,
 ) -> None:
     """Write a cited briefing of the articles.
@@ -197,6 +211,7 @@ def brief(
         embedding_model=embedding_model,
         adjudicate=adjudicate,
         max_adjudications=max_adjudications,
+        top=top,
     )
     window = Window(
         since=parse_since(since) if since is not None else None,
@@ -220,7 +235,11 @@ def brief(
             err=True,
         )
         return
-    text = render_json(briefing) if chosen is OutputFormat.json else render_markdown(briefing)
+    text = (
+        render_json(briefing)
+        if chosen is OutputFormat.json
+        else render_markdown(briefing, full=full, stats=show_stats)
+    )
     if output is None:
         sys.stdout.write(text)
     else:

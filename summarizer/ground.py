@@ -4,7 +4,7 @@ Deterministic and never silent: a quote that cannot be found stays in the data a
 `unverified` (and is never displayed as a quote); a quote found only after folding
 whitespace or quote marks is `repaired`, keeping the model's proposal beside the text.
 A claimant whose names the article does not hold is not the article's: it becomes
-"unattributed".
+"unattributed"; what a figure counts keeps only the names the article holds.
 """
 
 from __future__ import annotations
@@ -14,7 +14,15 @@ from typing import TypeVar
 
 from rapidfuzz import fuzz, process
 
-from summarizer.models import UNATTRIBUTED, Article, ArticleExtraction, Claim, Event, Evidence
+from summarizer.models import (
+    UNATTRIBUTED,
+    Article,
+    ArticleExtraction,
+    Claim,
+    Event,
+    Evidence,
+    Quantity,
+)
 from summarizer.quotes import locate_quote
 
 _Item = TypeVar("_Item", Claim, Event)
@@ -42,7 +50,10 @@ def ground_extraction(extraction: ArticleExtraction, article: Article) -> Articl
     words = _words(article.text)
     claims = [
         _ground_item(claim, article).model_copy(
-            update={"claimant": grounded_claimant(claim.claimant, words)}
+            update={
+                "claimant": grounded_claimant(claim.claimant, words),
+                "quantity": _grounded_quantity(claim.quantity, words),
+            }
         )
         for claim in extraction.claims
     ]
@@ -74,6 +85,38 @@ def grounded_claimant(claimant: str, article_words: frozenset[str]) -> str:
     if claimant == UNATTRIBUTED or all(_holds(article_words, name) for name in names):
         return claimant
     return UNATTRIBUTED
+
+
+# The words that tied the cut-off name to the rest: "in", "of", commas.
+_TRAILING_LINK = r"(?:[\s,;(]+(?:in|of|at|on|from|near|and|the|for|to|by))*[\s,;(]*$"
+
+
+def grounded_counted(counted: str, article_words: frozenset[str]) -> str:
+    """What a figure counts, up to the first name the article does not hold.
+
+    "homes flooded in Ostervale, Alberta, Canada" from an article that names Ostervale and
+    nothing further becomes "homes flooded in Ostervale": the rest is the model's.
+    """
+    cut = next(
+        (
+            match.start()
+            for match in _NAME_WORD.finditer(counted)
+            if not _holds(article_words, match.group().lower())
+        ),
+        None,
+    )
+    if cut is None:
+        return counted
+    kept = re.sub(
+        r"(?:[\s,;(]+(?:in|of|at|on|from|near|and|the|for|to|by))*[\s,;(]*$", "", counted[:cut]
+    )
+    return kept.strip() or "unknown"
+
+
+def _grounded_quantity(quantity: Quantity | None, words: frozenset[str]) -> Quantity | None:
+    if quantity is None:
+        return None
+    return quantity.model_copy(update={"counted": grounded_counted(quantity.counted, words)})
 
 
 def _holds(article_words: frozenset[str], name: str) -> bool:

@@ -5,7 +5,8 @@ disputed figures. Each is scored on independent origins (a fact three claimants 
 outranks one that three outlets copied from one), the outlets carrying it, whether its
 figure is in dispute, whether it is something that happened, and how recent its newest
 report is; hedged claims weigh a little less. A candidate that repeats the sentences of
-one ranked above it is left out, so ten key points say ten things. Only lines checked
+one ranked above it is left out, so ten key points say ten things (two disputes are two
+things even when one sentence states both figures). Only lines checked
 against their quotes can lead: an unchecked one never becomes a key point.
 """
 
@@ -15,6 +16,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from summarizer.ledger import same_figure
 from summarizer.models import (
     Certainty,
     Citation,
@@ -91,9 +93,7 @@ def key_points(
     for _, candidate in ranked:
         if len(chosen) == top:
             break
-        if candidate.sentences and len(candidate.sentences & told) >= _REPEATS * len(
-            candidate.sentences
-        ):
+        if candidate.kind != "disagreement" and _repeats(candidate, told):
             continue
         chosen.append(candidate)
         told |= candidate.sentences
@@ -112,8 +112,20 @@ def key_points(
     ]
 
 
+def _repeats(candidate: _Candidate, told: set[_Sentence]) -> bool:
+    # One sentence may state two disputed figures: each dispute is a point of its own.
+    shared = len(candidate.sentences & told)
+    return bool(candidate.sentences) and shared >= _REPEATS * len(candidate.sentences)
+
+
 def _showable(line: ShownLine | None) -> bool:
-    return line is not None and line.kind != "unchecked"
+    return line is not None and line.kind != "unchecked" and not _heading(line.text)
+
+
+def _heading(text: str) -> bool:
+    """A subheading read as a sentence ("Elite Troops and Massive Munitions"): no verb to
+    find, but no closing punctuation either, and it says nothing on its own."""
+    return not text.rstrip("\"'\u201d\u2019)").endswith((".", "!", "?"))
 
 
 def _sentences(citations: Sequence[Citation]) -> frozenset[_Sentence]:
@@ -189,10 +201,10 @@ def _event(event: MergedEvent, recency: dict[int, float]) -> _Candidate:
 
 
 def _dispute(disagreement: Disagreement) -> _Candidate:
-    # Each figure once, as first written ("Two workers" and "two workers" are one).
-    figures: dict[str, str] = {}
+    # Each figure once, as first written ("10,000 soldiers" and "10,000 troops" are one).
+    figures: dict[object, str] = {}
     for entry in disagreement.entries:
-        figures.setdefault(entry.quantity.text.lower(), entry.quantity.text)
+        figures.setdefault(same_figure(entry.quantity), entry.quantity.text)
     cited = sorted({entry.source for entry in disagreement.entries})
     kinds = sorted({d.kind for d in disagreement.differences if d.kind != "consistent"})
     text = f"{disagreement.slot}: " + " vs ".join(figures.values())

@@ -50,6 +50,13 @@ class _Sighting:
     quantity: Quantity
 
 
+def same_figure(quantity: Quantity) -> object:
+    """One key for the figures a reader sees as one: "10,000 soldiers" and "10,000 troops",
+    not "thousands" and "hundreds" (vague figures are told apart by their words)."""
+    key = figure_key(quantity)
+    return (key, quantity.text.lower()) if key == (None, None, None) else key
+
+
 def build_ledger(
     claims: Sequence[MergedClaim], sources: Sequence[Source], *, story: int = 1
 ) -> list[Disagreement]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Set
 
+from summarizer.ledger import same_figure
 from summarizer.markdown_escape import escape_markdown, link_destination
 from summarizer.models import (
     Briefing,
@@ -197,9 +198,9 @@ def _short_disagreements_section(
         kinds = sorted({_DIFFERENCE_WORDS[d.kind] for d in disagreement.differences})
         why = f" ({'; '.join(kinds)})" if kinds else ""
         lines.append(f"- **{_text(disagreement.slot)}**{why}:")
-        figures: dict[str, list[LedgerEntry]] = {}
+        figures: dict[object, list[LedgerEntry]] = {}
         for entry in disagreement.entries:
-            figures.setdefault(entry.quantity.text.lower(), []).append(entry)
+            figures.setdefault(same_figure(entry.quantity), []).append(entry)
         for entries in figures.values():
             claimants = sorted({e.claimant for e in entries if e.claimant != "unknown"})
             by = f" — {', '.join(_text(c) for c in claimants)}" if claimants else ""
@@ -456,10 +457,12 @@ def _disagreements_section(
 
 def _source_line(source: Source, linked: Set[int], full: bool) -> str:
     published = source.published.isoformat() if source.published else "undated"
-    # A short briefing's linked number leads to the address; otherwise it is shown.
-    location = source.url or source.path if full or source.number not in linked else None
-    where = f" {_text(location)}" if location else ""
     cited = _cite(source.number, linked)
+    if not full and source.number in linked:
+        # The number leads to the article; its title and address are in the full briefing.
+        return f"- {cited} {_text(source.outlet)} ({published})"
+    location = source.url or source.path
+    where = f" {_text(location)}" if location else ""
     line = f"- {cited} {_text(source.outlet)} — {_text(source.title)} ({published}){where}"
     if source.also_carried_by:
         carriers = "; ".join(

@@ -24,6 +24,9 @@ pytestmark = [pytest.mark.vcr, pytest.mark.default_cassette("examples_briefing.y
 # Measured on the recorded cassette (see the closing notes); a drop means a regression.
 MIN_GOLD_CLAIMS = 11
 MIN_GOLD_EVENTS = 4
+# Issue 12's targets for the default Markdown of the examples.
+MIN_GOLD_KEY_POINTS = 7
+MAX_SHARE_OF_ARTICLE_WORDS = 0.40
 
 
 def _texts_by_article() -> dict[str, str]:
@@ -67,6 +70,25 @@ def test_briefing_of_examples_matches_the_gold_file(recorded_settings: Settings)
     assert report.disagreements_missed == [], report.lines()
     assert len(report.claims_found) >= MIN_GOLD_CLAIMS, report.lines()
     assert len(report.events_found) >= MIN_GOLD_EVENTS, report.lines()
+
+
+def test_the_default_briefing_is_short_and_leads_with_the_gold_claims(
+    recorded_settings: Settings,
+) -> None:
+    briefing = brief([EXAMPLES], settings=recorded_settings)
+    short = render_markdown(briefing)
+    article_words = sum(len(article.text.split()) for article in read_path(EXAMPLES))
+    report = score(briefing)
+
+    assert len(short.split()) <= MAX_SHARE_OF_ARTICLE_WORDS * article_words
+    assert len(briefing.key_points) == 10
+    assert len(report.key_points_found) >= MIN_GOLD_KEY_POINTS, report.lines()
+    assert report.disagreements_missed == [], report.lines()
+    # Every disputed slot of the ledger is in the short Markdown, with every figure.
+    for slot in briefing.disagreements:
+        assert f"**{slot.slot}**" in short
+    assert "## Run statistics" not in short
+    assert "## Run statistics" in render_markdown(briefing, full=True)
 
 
 def test_the_ledger_classifies_the_planted_disagreements(recorded_settings: Settings) -> None:

@@ -263,7 +263,7 @@ def test_the_short_briefing_renders_payloads_inert_and_visible(
         f"Slot {payload}",
         f"1,200 troops {payload}",  # a disputed figure
         f"Minister {payload}",  # who gives it
-        f"Outlet {payload} — Title {payload}",
+        f"Outlet {payload} (undated)",
         f"failed {payload}.txt: because {payload}",
         f"budget {payload}",
     ]
