@@ -106,6 +106,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     events_cited_twice = [e for e in briefing.events if len({x.source for x in e.citations}) >= 2]
     words_in = sum(len(a.text.split()) for a in articles)
     words_out = len(render_markdown(briefing).split())
+    words_full = len(render_markdown(briefing, full=True).split())
     figures = [
         Figure("articles / words", f"{len(articles)} / {words_in}"),
         Figure("claim citations", sum(len(c.citations) for c in claims)),
@@ -115,7 +116,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                f"{len(briefing.events)} / {len(events_cited_twice)}"),
         Figure("stories", len(briefing.stories)),
         Figure("ledger slots", len(briefing.disagreements)),
-        Figure("Markdown words", words_out),
+        Figure("Markdown words (default)", words_out),
+        Figure("Markdown words (--full)", words_full),
+        Figure("key points", len(briefing.key_points)),
     ]  # fmt: skip
     disputes: dict[str, Any] = {}
     for name, expected in DISPUTES.items():
