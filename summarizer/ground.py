@@ -4,7 +4,8 @@ Deterministic and never silent: a quote that cannot be found stays in the data a
 `unverified` (and is never displayed as a quote); a quote found only after folding
 whitespace or quote marks is `repaired`, keeping the model's proposal beside the text.
 A claimant whose names the article does not hold is not the article's: it becomes
-"unattributed"; what a figure counts keeps only the names the article holds.
+"unattributed"; what a figure counts keeps only the names the article holds, and an
+event's place and actors are kept only when the article names them.
 """
 
 from __future__ import annotations
@@ -57,7 +58,15 @@ def ground_extraction(extraction: ArticleExtraction, article: Article) -> Articl
         )
         for claim in extraction.claims
     ]
-    events = [_ground_item(event, article) for event in extraction.events]
+    events = [
+        _ground_item(event, article).model_copy(
+            update={
+                "location": event.location if _named_in(event.location, words) else None,
+                "actors": [actor for actor in event.actors if _named_in(actor.name, words)],
+            }
+        )
+        for event in extraction.events
+    ]
     return extraction.model_copy(update={"claims": claims, "events": events})
 
 
@@ -89,6 +98,13 @@ def grounded_claimant(claimant: str, article_words: frozenset[str]) -> str:
 
 # The words that tied the cut-off name to the rest: "in", "of", commas.
 _TRAILING_LINK = r"(?:[\s,;(]+(?:in|of|at|on|from|near|and|the|for|to|by))*[\s,;(]*$"
+
+
+def _named_in(name: str | None, article_words: frozenset[str]) -> bool:
+    """Whether the article holds every capitalised word of a place's or actor's name."""
+    if not name:
+        return False
+    return all(_holds(article_words, word.lower()) for word in _NAME_WORD.findall(name))
 
 
 def grounded_counted(counted: str, article_words: frozenset[str]) -> str:

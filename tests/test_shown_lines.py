@@ -17,9 +17,10 @@ from summarizer.ground import ground_extraction, grounded_counted
 from summarizer.ingest import article_from_text
 from summarizer.key_points import key_points
 from summarizer.llm import StructuredLLM
-from summarizer.models import Article, ArticleExtraction, Briefing, RunStats
+from summarizer.models import Actor, Article, ArticleExtraction, Briefing, RunStats
 from summarizer.sentences import split_sentences
 from summarizer.statement_check import statement_problem
+from tests import factories
 from tests.test_llm_faults import FakeEndpoint, _client, _completion, _settings
 
 QUOTE = "Fire Chief Marcus Doyle said two workers were killed in the incident on Monday."
@@ -67,6 +68,25 @@ def test_what_a_figure_counts_keeps_only_the_names_its_article_holds() -> None:
         "homes flooded in Ostervale"
     )
     assert grounded_counted("homes flooded", words) == "homes flooded"
+
+
+def test_an_events_place_and_actors_are_kept_only_when_its_article_names_them() -> None:
+    article = article_from_text("Police arrested two men in Lowmarsh on Monday.", title="t")
+    event = factories.event(article, "Police arrested two men in Lowmarsh on Monday.", date=None)
+    invented = event.model_copy(
+        update={
+            "location": "Lowmarsh, Alberta",
+            "actors": [Actor(name="Police", role="agent"), Actor(name="Ana Ruiz", role="agent")],
+        }
+    )
+    named = invented.model_copy(update={"location": "Lowmarsh"})
+    extraction = factories.extraction(article, [], [invented, named])
+
+    first, second = ground_extraction(extraction, article).events
+
+    assert first.location is None
+    assert second.location == "Lowmarsh"
+    assert [actor.name for actor in first.actors] == ["Police"]
 
 
 ARTICLES = [
