@@ -374,8 +374,8 @@ PARENT_SCRIPT = textwrap.dedent(
     from pathlib import Path
     from summarizer.embedded_server import EmbeddedServer
 
-    script, model = sys.argv[1], Path(sys.argv[2])
-    command = lambda spec: [sys.executable, script, str(spec.port), "ok", "unused"]
+    script, model, pid_file = sys.argv[1], Path(sys.argv[2]), sys.argv[3]
+    command = lambda spec: [sys.executable, script, str(spec.port), "ok", pid_file]
     with EmbeddedServer(model, command_factory=command) as server:
         print(server.pid, flush=True)
         time.sleep(600)
@@ -393,7 +393,7 @@ def test_a_sigkilled_parent_leaves_no_server_behind(tmp_path: Path, model_file: 
     environment = {**os.environ, "PYTHONPATH": str(package_root), "TMPDIR": str(tmp_path)}
 
     with subprocess.Popen(
-        [sys.executable, str(parent_script), str(script), str(model_file)],
+        [sys.executable, str(parent_script), str(script), str(model_file), str(tmp_path / "pid")],
         stdout=subprocess.PIPE,
         env=environment,
         text=True,
