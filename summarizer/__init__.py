@@ -40,12 +40,14 @@ from summarizer.models import (
 )
 from summarizer.novelty import load_previous, mark_novelty
 from summarizer.pipeline import abrief, brief
+from summarizer.progress import ArticleRef, ProgressCallback, ProgressEvent, ProgressStage
 from summarizer.render_json import render_json
 from summarizer.render_markdown import render_markdown
 
 __all__ = [
     "Article",
     "ArticleExtraction",
+    "ArticleRef",
     "ArticleStore",
     "Briefing",
     "Carrier",
@@ -62,6 +64,9 @@ __all__ = [
     "InputError",
     "MergedClaim",
     "MergedEvent",
+    "ProgressCallback",
+    "ProgressEvent",
+    "ProgressStage",
     "ProviderError",
     "Quantity",
     "RunError",
