@@ -8,6 +8,7 @@ Library first: everything the CLI does is one call here.
 
 from summarizer.article_store import ArticleStore
 from summarizer.config import Settings, resolve_settings
+from summarizer.doctor import SetupCheck, check_setup
 from summarizer.errors import (
     ConfigError,
     EmbeddedModelError,
@@ -72,6 +73,7 @@ __all__ = [
     "RunError",
     "RunStats",
     "Settings",
+    "SetupCheck",
     "Story",
     "SummarizerError",
     "UserError",
@@ -80,6 +82,7 @@ __all__ = [
     "article_from_html",
     "article_from_text",
     "brief",
+    "check_setup",
     "collect_articles",
     "gather_articles",
     "load_previous",

@@ -25,6 +25,7 @@ except ImportError:  # a typer that uses click itself again
 from summarizer.article_store import ArticleStore
 from summarizer.cache import CACHE_FILE_NAME, ResponseCache
 from summarizer.config import STRUCTURED_MODES, resolve_settings
+from summarizer.doctor import SetupCheck, check_setup
 from summarizer.embedding_weights import EMBEDDING_MODEL_NAME, ensure_embedding_model
 from summarizer.errors import InputError, RunError, SummarizerError, UserError
 from summarizer.feeds import parse_since
@@ -40,6 +41,8 @@ from summarizer.vector_cache import VECTOR_CACHE_FILE_NAME, VectorCache
 
 # The briefing was written, but a budget stopped the run before every article was done.
 BUDGET_EXIT_CODE = 3
+# `summarizer doctor` found something that would make a run fail.
+DOCTOR_PROBLEM_EXIT_CODE = 1
 
 app = typer.Typer(
     name="summarizer",
@@ -263,6 +266,41 @@ def brief(
 
 
 @app.command()
+def doctor(
+    base_url: Annotated[
+        str | None,
+        typer.Option(help="OpenAI-compatible endpoint; none means the embedded model."),
+    ] = None,
+    model: Annotated[str | None, typer.Option(help="Model name at the endpoint.")] = None,
+    api_key: Annotated[str | None, typer.Option(help="Key for the endpoint.")] = None,
+    gguf: Annotated[
+        Path | None, typer.Option(help="Check this GGUF instead of the default model.")
+    ] = None,
+    embedding_model: Annotated[
+        str | None,
+        typer.Option(help="Embedding model the endpoint serves (/v1/embeddings)."),
+    ] = None,
+) -> None:
+    """Check what a briefing would use (endpoint, models, caches, store) without running one.
+
+    Example: summarizer doctor --base-url http://localhost:11434/v1 --model qwen2.5:7b
+    """
+    settings = resolve_settings(
+        base_url=base_url,
+        api_key=api_key,
+        model=model,
+        gguf=gguf,
+        embedding_model=embedding_model,
+    )
+    checks = check_setup(settings)
+    width = max(len(check.name) for check in checks)
+    for check in checks:
+        typer.echo(_doctor_line(check, width))
+    if any(check.status == "problem" for check in checks):
+        raise SystemExit(DOCTOR_PROBLEM_EXIT_CODE)
+
+
+@app.command()
 def schema(
     write: Annotated[Path | None, typer.Option(help="Write every schema into this folder.")] = None,
 ) -> None:
@@ -412,6 +450,11 @@ def _progress_display(quiet: bool) -> ProgressDisplay:
     if sys.stderr.isatty() and not console.is_dumb_terminal:
         return ProgressBar(console)
     return ProgressLines(sys.stderr)
+
+
+def _doctor_line(check: SetupCheck, name_width: int) -> str:
+    hint = f" (hint: {check.hint})" if check.hint else ""
+    return f"{check.name:<{name_width}}  {check.status:<9}  {check.detail}{hint}"
 
 
 def _store_dir() -> Path:
