@@ -48,6 +48,7 @@ _BAR_DESCRIPTIONS = {
     ProgressStage.DONE: "done",
 }
 _DESCRIPTION_WIDTH = 40
+_RUN_LONG_SECONDS = 24 * 3600.0
 
 
 class ProgressDisplay:
@@ -98,6 +99,9 @@ class ProgressBar(ProgressDisplay):
             TimeRemainingColumn(elapsed_when_finished=True),
             TextColumn("{task.fields[output_rate]}", markup=False),
             console=console,
+            # An article of the embedded model takes minutes: within rich's default 30 s
+            # window no two finish, and the time left would never be shown.
+            speed_estimate_period=_RUN_LONG_SECONDS,
         )
         self._task = self._progress.add_task("reading", total=None, output_rate="")
 
@@ -118,9 +122,6 @@ class ProgressBar(ProgressDisplay):
             total=event.articles_total or None,
             completed=event.articles_done,
             output_rate=_output_rate(event),
-            # Redrawn at each event, not only at the next tick: the bar never lags the
-            # lines printed above it.
-            refresh=True,
         )
 
 

@@ -128,7 +128,6 @@ def test_the_bar_on_a_terminal_shows_articles_done_and_output_tokens_per_second(
     assert "2/2 articles" in final
     # 100 output tokens in the run's 5 seconds.
     assert final.endswith("20.0 output tok/s")
-    assert "extracting articles/[draft].txt" in text
 
 
 def test_quiet_shows_nothing(capsys: pytest.CaptureFixture[str]) -> None:
