@@ -7,25 +7,31 @@ tokens each event carries can be checked exactly.
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from pathlib import Path
 
 import openai
 import pydantic
 import pytest
 
+from benchmarks.openai_stub import STUB_MODEL, StubServer
 from summarizer import (
     ArticleRef,
     Briefing,
     ProgressEvent,
     ProgressStage,
+    Settings,
     abrief,
+    backend,
+    brief,
     gather_articles,
 )
-from summarizer.config import Settings
 from tests.test_llm_faults import FakeEndpoint, _answer, _client, _completion, _settings, _status
 
 FLOOD = "The mayor said 300 homes were flooded on Monday. The river rose quickly."
 FIRE = "Fire crews said 2 barns burned down on Tuesday. Nobody was hurt in the fire."
+# No figures, dates or times: the stub's placeholder answers fit it.
+STUB_ARTICLE = "The harbour board asked the council for help. Local farmers welcomed the plan."
 
 
 def _run(
@@ -137,3 +143,44 @@ def test_gather_articles_reports_its_notes_as_reading_events() -> None:
     assert [event.stage for event in events] == [ProgressStage.READING]
     assert events[0].message == gathered.notes[0]
     assert "duplicate article(s) folded" in events[0].message
+
+
+class _StubAsEmbeddedServer:
+    """Stands in for the embedded llama.cpp server: the stub answers in its place."""
+
+    base_url = ""
+
+    def __init__(self, weights: Path, **_options: object) -> None:
+        assert weights.is_file()
+
+    def start(self) -> None:
+        pass
+
+    def ensure_alive(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.mark.block_network(allowed_hosts=[r"127\.0\.0\.1$"])
+def test_starting_the_embedded_model_is_an_event_before_its_first_extraction(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gguf = tmp_path / "model.gguf"
+    gguf.write_bytes(b"GGUF")
+    events: list[ProgressEvent] = []
+    with StubServer(latency=0) as stub:
+        monkeypatch.setattr(_StubAsEmbeddedServer, "base_url", stub.base_url)
+        monkeypatch.setattr(backend, "EmbeddedServer", _StubAsEmbeddedServer)
+        settings = Settings(base_url=None, api_key="x", model=STUB_MODEL, mode="json_schema")
+        brief([STUB_ARTICLE], settings=replace(settings, gguf=gguf), on_progress=events.append)
+
+    stages = [event.stage for event in events]
+    assert stages[:3] == [
+        ProgressStage.READING,
+        ProgressStage.EXTRACTING,
+        ProgressStage.STARTING_MODEL,
+    ]
+    assert events[2].message == "starting the embedded model (llama.cpp on 127.0.0.1)"
+    assert stages[-1] is ProgressStage.DONE
