@@ -8,6 +8,7 @@ Library first: everything the CLI does is one call here.
 
 from summarizer.article_store import ArticleStore
 from summarizer.config import Settings, resolve_settings
+from summarizer.doctor import SetupCheck, check_setup
 from summarizer.errors import (
     ConfigError,
     EmbeddedModelError,
@@ -40,12 +41,14 @@ from summarizer.models import (
 )
 from summarizer.novelty import load_previous, mark_novelty
 from summarizer.pipeline import abrief, brief
+from summarizer.progress import ArticleRef, ProgressCallback, ProgressEvent, ProgressStage
 from summarizer.render_json import render_json
 from summarizer.render_markdown import render_markdown
 
 __all__ = [
     "Article",
     "ArticleExtraction",
+    "ArticleRef",
     "ArticleStore",
     "Briefing",
     "Carrier",
@@ -62,11 +65,15 @@ __all__ = [
     "InputError",
     "MergedClaim",
     "MergedEvent",
+    "ProgressCallback",
+    "ProgressEvent",
+    "ProgressStage",
     "ProviderError",
     "Quantity",
     "RunError",
     "RunStats",
     "Settings",
+    "SetupCheck",
     "Story",
     "SummarizerError",
     "UserError",
@@ -75,6 +82,7 @@ __all__ = [
     "article_from_html",
     "article_from_text",
     "brief",
+    "check_setup",
     "collect_articles",
     "gather_articles",
     "load_previous",

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
+from rich.console import Console
 
 # typer vendors click (from 0.29); its usage errors (bad or missing options, unknown
 # commands) are these. Pinned below 1.0 in pyproject.toml; tests/test_cli.py runs them.
@@ -24,11 +25,14 @@ except ImportError:  # a typer that uses click itself again
 from summarizer.article_store import ArticleStore
 from summarizer.cache import CACHE_FILE_NAME, ResponseCache
 from summarizer.config import STRUCTURED_MODES, resolve_settings
+from summarizer.doctor import SetupCheck, check_setup
 from summarizer.embedding_weights import EMBEDDING_MODEL_NAME, ensure_embedding_model
-from summarizer.errors import InputError, SummarizerError, UserError
+from summarizer.errors import InputError, RunError, SummarizerError, UserError
 from summarizer.feeds import parse_since
 from summarizer.gather import Window
 from summarizer.pipeline import brief as run_brief
+from summarizer.progress import done_message
+from summarizer.progress_display import NoProgress, ProgressBar, ProgressDisplay, ProgressLines
 from summarizer.render_json import render_json
 from summarizer.render_markdown import render_markdown
 from summarizer.render_usage import usage_summary, usage_table
@@ -37,6 +41,8 @@ from summarizer.vector_cache import VECTOR_CACHE_FILE_NAME, VectorCache
 
 # The briefing was written, but a budget stopped the run before every article was done.
 BUDGET_EXIT_CODE = 3
+# `summarizer doctor` found something that would make a run fail.
+DOCTOR_PROBLEM_EXIT_CODE = 1
 
 app = typer.Typer(
     name="summarizer",
@@ -71,6 +77,16 @@ class OutputFormat(StrEnum):
     json = "json"
 
 
+# The format -o's suffix asks for when --format is not given; any other suffix gets md.
+_FORMAT_BY_SUFFIX = {
+    ".json": OutputFormat.json,
+    ".md": OutputFormat.md,
+    ".markdown": OutputFormat.md,
+}
+# `-o -`: standard output, as with no -o at all.
+_STDOUT = "-"
+
+
 @app.command()
 def brief(
     paths: Annotated[
@@ -81,11 +97,17 @@ def brief(
         ),
     ],
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")
+        str | None,
+        typer.Option("--output", "-o", help="Write here instead of stdout; - is stdout."),
     ] = None,
     output_format: Annotated[
         OutputFormat | None,
-        typer.Option("--format", "-f", help="md or json (default: from -o's suffix, else md)."),
+        typer.Option(
+            "--format",
+            "-f",
+            help="md or json (default: from -o's suffix: .json is json, .md and .markdown "
+            "md; else md).",
+        ),
     ] = None,
     base_url: Annotated[
         str | None,
@@ -191,9 +213,10 @@ def brief(
 
     Example: summarizer brief examples/articles -o briefing.md
     """
-    chosen = output_format or (
-        OutputFormat.json if output and output.suffix.lower() == ".json" else OutputFormat.md
-    )
+    target = None if output in (None, _STDOUT) else Path(output)
+    chosen = _format_for(target, output_format)
+    if target is not None:
+        _check_writable(target)
     settings = resolve_settings(
         base_url=base_url,
         api_key=api_key,
@@ -217,14 +240,15 @@ def brief(
         since=parse_since(since) if since is not None else None,
         on_date=_day(on_date) if on_date is not None else None,
     )
-    briefing = run_brief(
-        paths,
-        settings=settings,
-        on_progress=None if quiet else _progress,
-        window=window,
-        new_only=new_only,
-        previous=previous,
-    )
+    with _progress_display(quiet) as display:
+        briefing = run_brief(
+            paths,
+            settings=settings,
+            on_progress=display,
+            window=window,
+            new_only=new_only,
+            previous=previous,
+        )
     stats = briefing.stats
     for failure in stats.failures:
         typer.echo(f"warning: {failure.source}: {failure.message}", err=True)
@@ -240,19 +264,15 @@ def brief(
         if chosen is OutputFormat.json
         else render_markdown(briefing, full=full, stats=show_stats)
     )
-    if output is None:
+    if target is None:
         sys.stdout.write(text)
     else:
-        output.write_text(text, encoding="utf-8")
+        _write(target, text)
     if not quiet:
         for line in usage_table(stats):
             _progress(line)
         _progress(usage_summary(stats))
-        _progress(
-            f"done: {len(briefing.claims)} claims, {len(briefing.events)} events, "
-            f"{len(briefing.disagreements)} disagreements from {len(briefing.sources)} sources "
-            f"in {stats.wall_seconds:.1f} s" + (f" -> {output}" if output else "")
-        )
+        _progress(done_message(briefing) + (f" -> {target}" if target else ""))
     for warning in stats.warnings:
         typer.echo(f"warning: {warning}", err=True)
     if stats.stopped_by_budget:
@@ -262,6 +282,41 @@ def brief(
             err=True,
         )
         raise SystemExit(BUDGET_EXIT_CODE)
+
+
+@app.command()
+def doctor(
+    base_url: Annotated[
+        str | None,
+        typer.Option(help="OpenAI-compatible endpoint; none means the embedded model."),
+    ] = None,
+    model: Annotated[str | None, typer.Option(help="Model name at the endpoint.")] = None,
+    api_key: Annotated[str | None, typer.Option(help="Key for the endpoint.")] = None,
+    gguf: Annotated[
+        Path | None, typer.Option(help="Check this GGUF instead of the default model.")
+    ] = None,
+    embedding_model: Annotated[
+        str | None,
+        typer.Option(help="Embedding model the endpoint serves (/v1/embeddings)."),
+    ] = None,
+) -> None:
+    """Check what a briefing would use (endpoint, models, caches, store) without running one.
+
+    Example: summarizer doctor --base-url http://localhost:11434/v1 --model qwen2.5:7b
+    """
+    settings = resolve_settings(
+        base_url=base_url,
+        api_key=api_key,
+        model=model,
+        gguf=gguf,
+        embedding_model=embedding_model,
+    )
+    checks = check_setup(settings)
+    width = max(len(check.name) for check in checks)
+    for check in checks:
+        typer.echo(_doctor_line(check, width))
+    if any(check.status == "problem" for check in checks):
+        raise SystemExit(DOCTOR_PROBLEM_EXIT_CODE)
 
 
 @app.command()
@@ -376,6 +431,49 @@ def models_fetch() -> None:
     """
     files = ensure_embedding_model()
     typer.echo(f"{EMBEDDING_MODEL_NAME}: verified in {files.weights.parent}")
+
+
+def _format_for(output: Path | None, chosen: OutputFormat | None) -> OutputFormat:
+    """--format when given, else what -o's suffix says, else Markdown (stdout included)."""
+    if chosen is not None:
+        return chosen
+    if output is None:
+        return OutputFormat.md
+    return _FORMAT_BY_SUFFIX.get(output.suffix.lower(), OutputFormat.md)
+
+
+def _check_writable(output: Path) -> None:
+    """Fail before the run, not after it, when -o cannot be written."""
+    folder = output.parent
+    if output.is_dir():
+        raise UserError(f"-o {output}: is a folder", hint="name a file in it")
+    if not folder.is_dir():
+        raise UserError(f"-o {output}: there is no folder {folder}", hint="create it first")
+    if not os.access(folder, os.W_OK) or (output.exists() and not os.access(output, os.W_OK)):
+        raise UserError(f"-o {output}: not writable", hint="check its permissions")
+
+
+def _write(output: Path, text: str) -> None:
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise RunError(
+            f"-o {output}: cannot write the briefing ({error.strerror or error})"
+        ) from error
+
+
+def _progress_display(quiet: bool) -> ProgressDisplay:
+    if quiet:
+        return NoProgress()
+    console = Console(stderr=True)
+    if sys.stderr.isatty() and not console.is_dumb_terminal:
+        return ProgressBar(console)
+    return ProgressLines(sys.stderr)
+
+
+def _doctor_line(check: SetupCheck, name_width: int) -> str:
+    hint = f" (hint: {check.hint})" if check.hint else ""
+    return f"{check.name:<{name_width}}  {check.status:<9}  {check.detail}{hint}"
 
 
 def _store_dir() -> Path:

@@ -36,15 +36,20 @@ __all__ = [
     "DEFAULT_STARTUP_TIMEOUT",
     "DEFAULT_STOP_TIMEOUT",
     "EMBEDDED_MODEL_ALIAS",
+    "LLAMA_CPP_PYTHON_VERSION",
     "EmbeddedServer",
     "LaunchSpec",
     "llama_cpp_server_command",
+    "missing_runtime_modules",
 ]
 
 EMBEDDED_MODEL_ALIAS = "qwen2.5-coder-1.5b-instruct-q4_k_m"
 DEFAULT_N_CTX = 8192
 DEFAULT_STARTUP_TIMEOUT = 120.0
 DEFAULT_STOP_TIMEOUT = 10.0
+
+# The release whose internals llama_server.py and llama_sampling.py patch (pyproject pins it).
+LLAMA_CPP_PYTHON_VERSION = "0.3.36"
 
 _HOST = "127.0.0.1"
 _INSTALL_HINT = "pip install 'summarizer[embedded]'"
@@ -147,6 +152,14 @@ class LaunchSpec:
 CommandFactory = Callable[[LaunchSpec], Sequence[str]]
 
 
+def missing_runtime_modules() -> list[str]:
+    """The modules of llama-cpp-python and its `[server]` extra that cannot be found.
+
+    Found without importing them: importing llama_cpp loads the native library.
+    """
+    return [name for name in _RUNTIME_MODULES if importlib.util.find_spec(name) is None]
+
+
 def llama_cpp_server_command(spec: LaunchSpec) -> list[str]:
     """Build the `python -m llama_cpp.server` command line for `spec`.
 
@@ -159,7 +172,7 @@ def llama_cpp_server_command(spec: LaunchSpec) -> list[str]:
     Raises:
         ConfigError: llama-cpp-python with its `[server]` extra is not installed.
     """
-    missing = [name for name in _RUNTIME_MODULES if importlib.util.find_spec(name) is None]
+    missing = missing_runtime_modules()
     if missing:
         raise ConfigError(
             f"the embedded model runtime is not installed (missing: {', '.join(missing)})",

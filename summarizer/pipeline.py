@@ -9,7 +9,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,9 +52,15 @@ from summarizer.models import (
 )
 from summarizer.novelty import load_previous, mark_novelty
 from summarizer.pricing import estimate_cost
+from summarizer.progress import (
+    ArticleRef,
+    ProgressCallback,
+    ProgressReporter,
+    ProgressStage,
+    done_message,
+)
 from summarizer.usage import Budget, UsageMeter
 
-ProgressCallback = Callable[[str], None]
 # Status codes after which every other article would fail the same way: stop the run.
 _FATAL_STATUS = frozenset({401, 403, 404})
 
@@ -80,7 +86,9 @@ def brief(
         sources: what to brief (see `gather.gather_articles` for how a `str` is read).
         settings: where and how to call the model (default: `resolve_settings()`).
         client: an `openai` client to use instead of making one (sync or async).
-        on_progress: called with one line of progress at a time.
+        on_progress: called with each step of the run, a `ProgressEvent`: its `stage`,
+            article, counts, tokens spent so far and seconds elapsed; `str(event)` is the
+            line the command line prints for it (it used to be called with that line).
         window: which feed entries to take (`Window(since=...)` or `Window(on_date=...)`).
         new_only: leave out articles briefed before (the article store remembers them);
             with nothing new, the briefing has no sources and lists them in
@@ -140,7 +148,8 @@ async def abrief(
     """Async `brief`: the same arguments and result."""
     started = time.monotonic()
     settings = settings or resolve_settings()
-    progress = on_progress or (lambda _message: None)
+    budget = Budget.for_settings(settings)
+    progress = ProgressReporter(on_progress, started=started, budget=budget)
     if new_only and settings.data_dir is None:
         raise ConfigError(
             "new-only needs the article store, and remembering is switched off",
@@ -151,8 +160,9 @@ async def abrief(
         sources,
         window=window,
         limits=fetch_limits or FetchLimits(timeout=settings.fetch_timeout),
-        on_progress=progress,
     )
+    for note in gathered.notes:
+        progress.report(ProgressStage.READING, note)
     articles, failures = gathered.articles, gathered.failures
     if not articles:
         raise InputError(_summarize_failures(failures) or "no articles given")
@@ -160,44 +170,53 @@ async def abrief(
     if new_only:
         articles, seen_before = _unseen(articles, settings, progress)
         if not articles:
-            return _nothing_new(settings, seen_before, gathered, started)
-    progress(
+            briefing = _nothing_new(settings, seen_before, gathered, started)
+            progress.report(ProgressStage.DONE, done_message(briefing), claims=0, events=0)
+            return briefing
+    progress.articles_total = len(articles)
+    progress.report(
+        ProgressStage.READING,
         f"read {len(articles)} article(s); model {settings.model} at {settings.endpoint_label}, "
-        f"{settings.concurrency} request(s) at a time"
+        f"{settings.concurrency} request(s) at a time",
     )
     # Fetched and verified before any model work, so that a missing embedding model fails
     # the run in a second, not after the extraction.
     local_embedder = _local_embedder(settings)
-    run = _Run(settings, len(articles), progress)
+    run = _Run(settings, budget, progress)
     with _open_cache(settings) as cache:
         # Open until merging is done: the endpoint may serve the sentence vectors too.
-        async with open_backend(settings, client, on_start=progress) as llm:
+        async with open_backend(
+            settings,
+            client,
+            on_start=lambda message: progress.report(ProgressStage.STARTING_MODEL, message),
+        ) as llm:
             outcomes = await all_in_order(
                 run.extract(llm, cache, number, article)
                 for number, article in enumerate(articles, start=1)
             )
             if cache is not None and cache.problem:
-                progress(f"warning: {cache.problem}")
+                progress.warning(cache.problem)
             extractions = [o.extraction for o in outcomes if o.extraction is not None]
             failures += [o.failure for o in outcomes if o.failure is not None]
             if not extractions:
-                reason = run.budget.exceeded or _summarize_failures(failures)
+                reason = budget.exceeded or _summarize_failures(failures)
                 raise RunError(f"no article could be briefed: {reason}")
+            _report_merging(progress, extractions)
             merged = await merge_run(
                 articles,
                 extractions,
                 settings=settings,
                 llm=llm,
-                budget=run.budget,
+                budget=budget,
                 local=local_embedder,
                 cache=cache,
             )
     if merged.cache_problem:
-        progress(f"warning: {merged.cache_problem}")
+        progress.warning(merged.cache_problem)
     if merged.embeddings is not None:
-        progress(_embedding_line(merged.embeddings))
+        progress.report(ProgressStage.EMBEDDING, _embedding_line(merged.embeddings))
     if merged.adjudication is not None:
-        progress(_adjudication_line(merged.adjudication))
+        progress.report(ProgressStage.ADJUDICATING, _adjudication_line(merged.adjudication))
     parts = merged.parts
     # Every chat request of the run: the articles' and the adjudicated pairs'.
     usage = sum((o.usage for o in outcomes), TokenUsage())
@@ -226,7 +245,7 @@ async def abrief(
             cost_usd=_total_cost(estimate_cost(settings, usage), merged.embeddings),
             concurrency=settings.concurrency,
             wall_seconds=round(time.monotonic() - started, 2),
-            stopped_by_budget=run.budget.exceeded,
+            stopped_by_budget=budget.exceeded,
             by_article=[
                 ArticleUsage(
                     source=source_label(article),
@@ -252,6 +271,13 @@ async def abrief(
         ),
     )
     _remember(settings, briefing, progress)
+    progress.report(
+        ProgressStage.DONE,
+        done_message(briefing),
+        claims=len(briefing.claims),
+        events=len(briefing.events),
+        verified_quotes=sum(_verified(extraction) for extraction in extractions),
+    )
     return mark_novelty(briefing, before) if before is not None else briefing
 
 
@@ -261,6 +287,17 @@ def _local_embedder(settings: Settings) -> LocalEmbedder | None:
     embedder = LocalEmbedder()
     embedder.prepare()
     return embedder
+
+
+def _report_merging(progress: ProgressReporter, extractions: Sequence[ArticleExtraction]) -> None:
+    claims = sum(len(extraction.claims) for extraction in extractions)
+    events = sum(len(extraction.events) for extraction in extractions)
+    progress.report(
+        ProgressStage.MERGING,
+        f"merging {claims} claims and {events} events of {len(extractions)} article(s)",
+        claims=claims,
+        events=events,
+    )
 
 
 def _embedding_line(usage: EmbeddingUsage) -> str:
@@ -301,9 +338,8 @@ class _Outcome:
 class _Run:
     """Extracts articles, a few at a time (`_articles_in_progress`), against one budget."""
 
-    def __init__(self, settings: Settings, total: int, progress: ProgressCallback) -> None:
-        self.budget = Budget.for_settings(settings)
-        self._total = total
+    def __init__(self, settings: Settings, budget: Budget, progress: ProgressReporter) -> None:
+        self.budget = budget
         self._progress = progress
         self._slots = asyncio.Semaphore(_articles_in_progress(settings.concurrency))
         # Set when the endpoint refused for good (bad key, unknown model): an article that
@@ -313,40 +349,57 @@ class _Run:
     async def extract(
         self, llm: StructuredLLM, cache: ResponseCache | None, number: int, article: Article
     ) -> _Outcome:
-        where = f"[{number}/{self._total}]"
+        which = ArticleRef(
+            label=source_label(article), index=number, total=self._progress.articles_total
+        )
+        where = f"[{which.index}/{which.total}]"
         meter = UsageMeter(budget=self.budget)
         async with self._slots:
             if self._refused is not None:
                 return self._not_started(article, meter, self._refused.one_line())
             if self.budget.exceeded is not None:
                 return self._not_started(article, meter, self.budget.exceeded)
-            self._progress(f"{where} extracting {source_label(article)}")
+            self._progress.report(
+                ProgressStage.EXTRACTING, f"{where} extracting {which.label}", article=which
+            )
             started = time.monotonic()
             try:
                 extraction = await extract_article(llm, article, meter=meter, cache=cache)
             except BudgetExceeded as error:
                 if meter.calls == 0 and meter.cache_hits == 0:
                     return self._not_started(article, meter, error.message)
-                return self._failed(article, meter, f"stopped half-way: {error.message}", where)
+                return self._failed(which, meter, f"stopped half-way: {error.message}")
             except ProviderError as error:
                 if error.status_code in _FATAL_STATUS:
                     self._refused = error
                     raise
-                return self._failed(article, meter, error.one_line(), where)
+                return self._failed(which, meter, error.one_line())
         grounded = ground_extraction(extraction, article)
+        verified = _verified(grounded)
         cached = f", {meter.cache_hits} from cache" if meter.cache_hits else ""
-        self._progress(
+        self._progress.articles_done += 1
+        self._progress.report(
+            ProgressStage.EXTRACTED,
             f"{where} {len(grounded.claims)} claims, {len(grounded.events)} events, "
-            f"{_verified(grounded)} verified quotes, {time.monotonic() - started:.1f} s{cached}"
+            f"{verified} verified quotes, {time.monotonic() - started:.1f} s{cached}",
+            article=which,
+            claims=len(grounded.claims),
+            events=len(grounded.events),
+            verified_quotes=verified,
         )
         return _Outcome("briefed", meter.snapshot(), extraction=grounded)
 
-    def _failed(self, article: Article, meter: UsageMeter, message: str, where: str) -> _Outcome:
-        self._progress(f"{where} failed: {message}")
-        failure = ArticleFailure(source=source_label(article), message=message)
+    def _failed(self, which: ArticleRef, meter: UsageMeter, message: str) -> _Outcome:
+        self._progress.articles_done += 1
+        self._progress.report(
+            ProgressStage.FAILED, f"[{which.index}/{which.total}] failed: {message}", article=which
+        )
+        failure = ArticleFailure(source=which.label, message=message)
         return _Outcome("failed", meter.snapshot(), failure=failure)
 
     def _not_started(self, article: Article, meter: UsageMeter, reason: str) -> _Outcome:
+        # No line of its own, as before: the run's end lists it among the failures.
+        self._progress.articles_done += 1
         message = f"not briefed: {reason}"
         failure = ArticleFailure(source=source_label(article), message=message)
         return _Outcome("not started", meter.snapshot(), failure=failure)
@@ -374,18 +427,21 @@ def _open_cache(settings: Settings) -> Iterator[ResponseCache | None]:
 
 
 def _unseen(
-    articles: list[Article], settings: Settings, progress: ProgressCallback
+    articles: list[Article], settings: Settings, progress: ProgressReporter
 ) -> tuple[list[Article], list[str]]:
     """Split off the articles the store says were briefed before."""
     assert settings.data_dir is not None
     with ArticleStore.open(settings.data_dir) as store:
         seen = store.seen_ids(article.id for article in articles)
         if store.problem:
-            progress(f"warning: {store.problem}")
+            progress.warning(store.problem)
     fresh = [article for article in articles if article.id not in seen]
     seen_before = [source_label(article) for article in articles if article.id in seen]
     if seen_before:
-        progress(f"new only: {len(seen_before)} article(s) briefed before, left out")
+        progress.report(
+            ProgressStage.READING,
+            f"new only: {len(seen_before)} article(s) briefed before, left out",
+        )
     return fresh, seen_before
 
 
@@ -415,14 +471,14 @@ def _nothing_new(
     )
 
 
-def _remember(settings: Settings, briefing: Briefing, progress: ProgressCallback) -> None:
+def _remember(settings: Settings, briefing: Briefing, progress: ProgressReporter) -> None:
     """Record the briefed articles, so that a later new-only run leaves them out."""
     if settings.data_dir is None:
         return
     with ArticleStore.open(settings.data_dir) as store:
         store.record_briefing(briefing)
         if store.problem:
-            progress(f"warning: {store.problem}")
+            progress.warning(store.problem)
 
 
 def _summarize_failures(failures: Sequence[ArticleFailure]) -> str:

@@ -9,11 +9,14 @@ on disk when it returns, so a run killed half-way keeps what it finished.
 from __future__ import annotations
 
 import contextlib
+import os
 import sqlite3
 from pathlib import Path
 from typing import Self
 
 BUSY_TIMEOUT_SECONDS = 30.0
+# A check waits this long for a run that is writing the file, not the run's 30 s.
+CHECK_BUSY_TIMEOUT_MS = 2000
 
 
 def open_shared(path: Path) -> sqlite3.Connection:
@@ -64,6 +67,32 @@ class SharedFile:
     def _prepare(self, connection: sqlite3.Connection) -> None:
         """Create or check the tables; raise `sqlite3.Error`, or call `_give_up`."""
 
+    def check(self) -> str | None:
+        """Why a run could not use the file (as `problem` words it), or None if it can.
+
+        An existing file must open, be one this release reads, and take a write, which is
+        rolled back. An absent file is not created: the nearest existing folder on its
+        path must be writable, for a run to create it there.
+        """
+        if not self.path.exists():
+            folder = _nearest_existing(self.path.parent)
+            if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
+                self._give_up(f"cannot be created: {folder} is not a writable folder")
+            return self.problem
+        connection = self._connect()
+        if connection is None:
+            return self.problem
+        try:
+            connection.execute(f"PRAGMA busy_timeout = {CHECK_BUSY_TIMEOUT_MS}")
+            connection.execute("BEGIN IMMEDIATE")
+            try:
+                connection.execute("CREATE TABLE summarizer_write_check (x)")
+            finally:
+                connection.execute("ROLLBACK")
+        except sqlite3.Error as error:
+            self._give_up(f"cannot be written: {error}")
+        return self.problem
+
     def size_on_disk(self) -> int:
         """Bytes of the file, its write-ahead log and shared-memory index included."""
         path = self.path
@@ -103,3 +132,9 @@ class SharedFile:
             with contextlib.suppress(sqlite3.Error):
                 self._connection.close()
             self._connection = None
+
+
+def _nearest_existing(folder: Path) -> Path:
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    return folder

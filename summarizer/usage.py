@@ -26,7 +26,8 @@ class Budget:
     max_cost: float | None = None
     price: tuple[float, float] | None = None
     embedding_price: tuple[float, float] | None = None
-    tokens: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
     cost: float = 0.0
     exceeded: str | None = None
 
@@ -54,8 +55,14 @@ class Budget:
             embedding_price=embedding_price,
         )
 
+    @property
+    def tokens(self) -> int:
+        """Prompt and output tokens spent: what `max_tokens` counts."""
+        return self.prompt_tokens + self.completion_tokens
+
     def add(self, prompt_tokens: int, completion_tokens: int, *, embeddings: bool = False) -> None:
-        self.tokens += prompt_tokens + completion_tokens
+        self.prompt_tokens += prompt_tokens
+        self.completion_tokens += completion_tokens
         price = self.embedding_price if embeddings else self.price
         if price is not None:
             self.cost += cost_of(price, prompt_tokens, completion_tokens)

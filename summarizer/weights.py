@@ -36,6 +36,8 @@ __all__ = [
     "PART_PACKAGE_VERSION",
     "default_models_dir",
     "ensure_embedded_weights",
+    "installed_weight_parts",
+    "verified_embedded_weights",
 ]
 
 EMBEDDED_MODEL_FILE_NAME = "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
@@ -126,6 +128,36 @@ def ensure_embedded_weights(
     _assemble(part_files, target, expected_size=expected_size, expected_sha256=expected_sha256)
     _write_marker(target, marker, expected_sha256)
     return target
+
+
+def verified_embedded_weights(
+    cache_dir: Path | None = None,
+    *,
+    expected_size: int = EMBEDDED_MODEL_SIZE,
+    expected_sha256: str = EMBEDDED_MODEL_SHA256,
+    file_name: str = EMBEDDED_MODEL_FILE_NAME,
+) -> Path | None:
+    """The assembled GGUF if its marker vouches for it as it is on disk now, else None.
+
+    Reads no model data and writes nothing (`ensure_embedded_weights` does both); the
+    arguments are those of `ensure_embedded_weights`.
+    """
+    target = (cache_dir if cache_dir is not None else default_models_dir()) / file_name
+    marker = _marker_path(target)
+    if _marker_matches(target, marker, expected_size, expected_sha256.lower()):
+        return target
+    return None
+
+
+def installed_weight_parts(
+    part_packages: Sequence[str] = PART_PACKAGES, part_version: str | None = PART_PACKAGE_VERSION
+) -> list[Path]:
+    """The installed part files of the embedded model, in order, found through metadata.
+
+    Raises:
+        ConfigError: A part package is missing, has the wrong version or ships no data.
+    """
+    return _find_part_files(part_packages, part_version)
 
 
 def _find_part_files(part_packages: Sequence[str], part_version: str | None) -> list[Path]:

@@ -30,7 +30,14 @@ def _run(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
     )
 
 
-COMMANDS = [["brief"], ["schema"], ["cache", "show"], ["cache", "clear"], ["store", "show"]]
+COMMANDS = [
+    ["brief"],
+    ["doctor"],
+    ["schema"],
+    ["cache", "show"],
+    ["cache", "clear"],
+    ["store", "show"],
+]
 
 
 @pytest.mark.parametrize("command", [[], *COMMANDS, ["store", "clear"]])

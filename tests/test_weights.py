@@ -12,7 +12,11 @@ import pytest
 
 from summarizer import weights
 from summarizer.errors import ConfigError, EmbeddedModelError
-from summarizer.weights import ensure_embedded_weights
+from summarizer.weights import (
+    ensure_embedded_weights,
+    installed_weight_parts,
+    verified_embedded_weights,
+)
 
 PACKAGES = ("zz-fake-model-part1", "zz-fake-model-part2", "zz-fake-model-part3")
 
@@ -278,3 +282,46 @@ def test_default_cache_dir_is_the_user_cache(
 
     assert path == tmp_path / "xdg" / "summarizer" / "models" / "model.gguf"
     assert weights.default_models_dir() == tmp_path / "xdg" / "summarizer" / "models"
+
+
+def test_verified_weights_are_found_without_assembling_or_reading_them(
+    site: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = install_standard_parts(site)
+
+    def verified() -> Path | None:
+        return verified_embedded_weights(
+            cache_dir,
+            expected_size=len(data),
+            expected_sha256=hashlib.sha256(data).hexdigest(),
+            file_name="model.gguf",
+        )
+
+    assert verified() is None
+    assert not cache_dir.exists()
+    path = assemble(cache_dir, data)
+
+    def fail(*_args: object) -> object:
+        raise AssertionError("checking must not read the file")
+
+    monkeypatch.setattr(weights, "_sha256_of", fail)
+    assert verified() == path
+    path.write_bytes(b"x" * len(data))
+    assert verified() is None
+
+
+def test_installed_parts_are_listed_in_order_or_the_missing_ones_named(site: Path) -> None:
+    install_standard_parts(site)
+
+    parts = installed_weight_parts(PACKAGES, "0.2.0")
+
+    assert [part.name for part in parts] == [
+        "part1.bin",
+        "part2.bin",
+        "part10.bin",
+        "part3.bin",
+        "part4.bin",
+        "part5.bin",
+    ]
+    with pytest.raises(ConfigError, match="zz-fake-model-part9"):
+        installed_weight_parts((*PACKAGES, "zz-fake-model-part9"), "0.2.0")
