@@ -251,10 +251,14 @@ def _claim(article: Article, chunk: Chunk, sentence: Sentence, draft: Any) -> Cl
         polarity=polarity,
         quantity=_quantity(sentence, getattr(draft, "quantity", None)),
         evidence=[
+            # Where the sentence was read: grounding checks it there first, so a sentence
+            # an article repeats is grounded at its own place, not the first one.
             Evidence(
                 article_id=article.id,
                 quote=sentence.text,
                 proposed_quote=sentence.text,
+                start=chunk.start + sentence.start,
+                end=chunk.start + sentence.start + len(sentence.text),
                 status="unverified",
             )
         ],

@@ -31,7 +31,8 @@ _Item = TypeVar("_Item", Claim, Event)
 
 def ground_evidence(evidence: Evidence, article: Article) -> Evidence:
     """Locate one piece of evidence in its article's text."""
-    match = locate_quote(article.text, evidence.proposed_quote)
+    # Extraction proposes where it read the quote; an occurrence there (or after) wins.
+    match = locate_quote(article.text, evidence.proposed_quote, near=evidence.start or 0)
     if match is None:
         return evidence.model_copy(update={"start": None, "end": None, "status": "unverified"})
     return evidence.model_copy(

@@ -88,7 +88,11 @@ class Evidence(_Frozen):
         "proposal. Only verified or repaired evidence is ever displayed as a quote."
     )
     proposed_quote: str = Field(description="The quote exactly as the model proposed it.")
-    start: int | None = None
+    start: int | None = Field(
+        default=None,
+        description="Where the quote is in the article's text; before grounding, where "
+        "extraction read it (grounding looks there first).",
+    )
     end: int | None = None
     status: EvidenceStatus
 

@@ -21,7 +21,7 @@ from summarizer.models import Actor, Article, ArticleExtraction, Briefing, RunSt
 from summarizer.sentences import split_sentences
 from summarizer.statement_check import statement_problem
 from tests import factories
-from tests.test_llm_faults import FakeEndpoint, _client, _completion, _settings
+from tests.test_llm_faults import FakeEndpoint, _answer, _client, _completion, _settings
 
 QUOTE = "Fire Chief Marcus Doyle said two workers were killed in the incident on Monday."
 
@@ -125,7 +125,11 @@ def _invented(text: str) -> dict[str, Any]:
 
 
 def _extracted(article: Article) -> ArticleExtraction:
-    endpoint = FakeEndpoint([_completion(_invented(article.text))])
+    return ground_extraction(_extract_with(_invented(article.text), article), article)
+
+
+def _extract_with(answer: dict[str, Any], article: Article) -> ArticleExtraction:
+    endpoint = FakeEndpoint([_completion(answer)])
 
     async def run() -> ArticleExtraction:
         client = _client(endpoint)
@@ -134,7 +138,7 @@ def _extracted(article: Article) -> ArticleExtraction:
         finally:
             await client.close()
 
-    return ground_extraction(asyncio.run(run()), article)
+    return asyncio.run(run())
 
 
 def _adversarial_briefing() -> Briefing:
@@ -187,3 +191,21 @@ def test_an_invented_statement_backed_by_real_quotes_is_never_shown() -> None:
     )
     counted = {c.quantity.counted for c in briefing.claims if c.quantity is not None}
     assert counted == {"homes flooded in Lowmarsh"}
+
+
+def test_a_sentence_its_article_repeats_is_grounded_at_its_own_place() -> None:
+    text = (
+        "Officials said the bridge was closed. Crews worked through the night. "
+        "Officials said the bridge was closed."
+    )
+    article = article_from_text(text, title="Bridge")
+    answer = _answer(text)
+    extraction = ground_extraction(_extract_with(answer, article), article)
+
+    first, _, last = extraction.claims
+    repeated = "Officials said the bridge was closed."
+    assert (first.evidence[0].start, last.evidence[0].start) == (0, text.rindex(repeated))
+    for claim in (first, last):
+        evidence = claim.evidence[0]
+        assert evidence.status == "verified"
+        assert text[evidence.start : evidence.end] == repeated  # type: ignore[misc]
