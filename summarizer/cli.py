@@ -29,6 +29,7 @@ from summarizer.errors import InputError, SummarizerError, UserError
 from summarizer.feeds import parse_since
 from summarizer.gather import Window
 from summarizer.pipeline import brief as run_brief
+from summarizer.render_html import render_html
 from summarizer.render_json import render_json
 from summarizer.render_markdown import render_markdown
 from summarizer.render_usage import usage_summary, usage_table
@@ -69,6 +70,20 @@ def _options(
 class OutputFormat(StrEnum):
     md = "md"
     json = "json"
+    html = "html"
+
+
+# The format -o's suffix asks for when --format is not given; any other suffix gets md.
+_FORMAT_BY_SUFFIX = {
+    ".json": OutputFormat.json,
+    ".html": OutputFormat.html,
+    ".htm": OutputFormat.html,
+}
+_RENDERERS = {
+    OutputFormat.md: render_markdown,
+    OutputFormat.json: render_json,
+    OutputFormat.html: render_html,
+}
 
 
 @app.command()
@@ -85,7 +100,11 @@ def brief(
     ] = None,
     output_format: Annotated[
         OutputFormat | None,
-        typer.Option("--format", "-f", help="md or json (default: from -o's suffix, else md)."),
+        typer.Option(
+            "--format",
+            "-f",
+            help="md, json or html (default: from -o's suffix: .json json, .html html; else md).",
+        ),
     ] = None,
     base_url: Annotated[
         str | None,
@@ -178,7 +197,7 @@ def brief(
     Example: summarizer brief examples/articles -o briefing.md
     """
     chosen = output_format or (
-        OutputFormat.json if output and output.suffix.lower() == ".json" else OutputFormat.md
+        _FORMAT_BY_SUFFIX.get(output.suffix.lower(), OutputFormat.md) if output else OutputFormat.md
     )
     settings = resolve_settings(
         base_url=base_url,
@@ -220,7 +239,7 @@ def brief(
             err=True,
         )
         return
-    text = render_json(briefing) if chosen is OutputFormat.json else render_markdown(briefing)
+    text = _RENDERERS[chosen](briefing)
     if output is None:
         sys.stdout.write(text)
     else:
