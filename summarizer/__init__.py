@@ -42,6 +42,7 @@ from summarizer.models import (
 from summarizer.novelty import load_previous, mark_novelty
 from summarizer.pipeline import abrief, brief
 from summarizer.progress import ArticleRef, ProgressCallback, ProgressEvent, ProgressStage
+from summarizer.render_html import render_html
 from summarizer.render_json import render_json
 from summarizer.render_markdown import render_markdown
 
@@ -87,6 +88,7 @@ __all__ = [
     "gather_articles",
     "load_previous",
     "mark_novelty",
+    "render_html",
     "render_json",
     "render_markdown",
     "resolve_settings",

@@ -33,6 +33,7 @@ from summarizer.gather import Window
 from summarizer.pipeline import brief as run_brief
 from summarizer.progress import done_message
 from summarizer.progress_display import NoProgress, ProgressBar, ProgressDisplay, ProgressLines
+from summarizer.render_html import render_html
 from summarizer.render_json import render_json
 from summarizer.render_markdown import render_markdown
 from summarizer.render_usage import usage_summary, usage_table
@@ -75,6 +76,7 @@ def _options(
 class OutputFormat(StrEnum):
     md = "md"
     json = "json"
+    html = "html"
 
 
 # The format -o's suffix asks for when --format is not given; any other suffix gets md.
@@ -82,6 +84,13 @@ _FORMAT_BY_SUFFIX = {
     ".json": OutputFormat.json,
     ".md": OutputFormat.md,
     ".markdown": OutputFormat.md,
+    ".html": OutputFormat.html,
+    ".htm": OutputFormat.html,
+}
+_RENDERERS = {
+    OutputFormat.md: render_markdown,
+    OutputFormat.json: render_json,
+    OutputFormat.html: render_html,
 }
 # `-o -`: standard output, as with no -o at all.
 _STDOUT = "-"
@@ -105,8 +114,7 @@ def brief(
         typer.Option(
             "--format",
             "-f",
-            help="md or json (default: from -o's suffix: .json is json, .md and .markdown "
-            "md; else md).",
+            help="md, json or html (default: from -o's suffix: .json json, .html html; else md).",
         ),
     ] = None,
     base_url: Annotated[
@@ -260,9 +268,9 @@ def brief(
         )
         return
     text = (
-        render_json(briefing)
-        if chosen is OutputFormat.json
-        else render_markdown(briefing, full=full, stats=show_stats)
+        render_markdown(briefing, full=full, stats=show_stats)
+        if chosen is OutputFormat.md
+        else _RENDERERS[chosen](briefing)
     )
     if target is None:
         sys.stdout.write(text)

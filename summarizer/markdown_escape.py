@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from urllib.parse import quote
 
-__all__ = ["escape_markdown", "link_destination"]
+__all__ = ["escape_markdown", "http_url", "link_destination"]
 
 _NAMED = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 
@@ -68,13 +68,23 @@ def link_destination(*, url: str | None, path: str | None) -> str | None:
     stays relative when it was (`:` is encoded, so no part of it reads as a scheme).
     """
     if url is not None:
-        if not _WEB_ADDRESS.match(url):
-            return None
-        return quote(url, safe=_URL_SAFE).replace("&", "&amp;")
+        address = http_url(url)
+        return None if address is None else address.replace("&", "&amp;")
     if path is None or path == "-":
         return None
     # `//host/...` would leave the site; a POSIX path means the same with one slash.
     return re.sub(r"^/+", "/", quote(path, safe="/"))
+
+
+def http_url(url: str) -> str | None:
+    """An http(s) URL percent-encoded so that it cannot end a link early; None for any other.
+
+    The one rule for what a briefing links to (Markdown and HTML alike): `javascript:`,
+    `data:`, scheme-relative `//host` and every other address get no link.
+    """
+    if not _WEB_ADDRESS.match(url):
+        return None
+    return quote(url, safe=_URL_SAFE)
 
 
 def _entity(match: re.Match[str]) -> str:

@@ -521,3 +521,10 @@ class Briefing(_Frozen):
         description="Counts against a previous briefing, when one was compared (see "
         "`MergedClaim.novelty`).",
     )
+
+    def _repr_html_(self) -> str:
+        """The HTML report (`render_html`), so that a notebook shows the briefing as one."""
+        # Imported here: the renderer is built on these models.
+        from summarizer.render_html import render_html
+
+        return render_html(self)

@@ -2,29 +2,39 @@
 
 Requests for sentence vectors to the endpoint (`--embedding-model`) are a row of their own;
 the local model's vectors cost nothing and are not in the table. So are the requests that
-judged borderline pairs (`--adjudicate`), which the run's chat totals include. An
-article's label (its file name or address) and a model's name are escaped for Markdown.
+judged borderline pairs (`--adjudicate`), which the run's chat totals include. The rows
+are plain text (`usage_rows`, for the HTML report too); the Markdown table escapes an
+article's label (its file name or address) and a model's name.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from summarizer.markdown_escape import escape_markdown
 from summarizer.models import EmbeddingUsage, RunStats, TokenUsage
 
 
-def usage_table(stats: RunStats) -> list[str]:
-    """A Markdown table of every article's requests and tokens, then the run's totals."""
-    lines = [
-        "| Article | Outcome | Calls | Re-asks | Retries | Cached | Prompt | Output | Cost |",
-        "|---|---|--:|--:|--:|--:|--:|--:|--:|",
+@dataclass(frozen=True)
+class UsageRow:
+    """One row of the token ledger; `label` is plain text (it may name an article's file)."""
+
+    label: str
+    outcome: str
+    usage: TokenUsage
+    cost_usd: float | None
+    total: bool = False
+
+
+def usage_rows(stats: RunStats) -> list[UsageRow]:
+    """Every article's requests and tokens, adjudication, remote embeddings, then the total."""
+    rows = [
+        UsageRow(line.source, line.outcome, line.usage, line.cost_usd) for line in stats.by_article
     ]
-    for line in stats.by_article:
-        label = escape_markdown(line.source, in_table=True)
-        lines.append(_row(label, line.outcome, line.usage, line.cost_usd))
     adjudication = stats.adjudication
     if adjudication is not None:
         pairs = f"Adjudication ({adjudication.pairs} pairs, {adjudication.same} same)"
-        lines.append(_row(pairs, "", adjudication.usage, adjudication.cost_usd))
+        rows.append(UsageRow(pairs, "", adjudication.usage, adjudication.cost_usd))
     total = TokenUsage(
         calls=stats.llm_calls,
         prompt_tokens=stats.prompt_tokens,
@@ -36,10 +46,21 @@ def usage_table(stats: RunStats) -> list[str]:
     embeddings = _remote(stats)
     if embeddings is not None:
         vectors = _embedding_usage(embeddings)
-        model = escape_markdown(embeddings.model, in_table=True)
-        lines.append(_row(f"Embeddings ({model})", "", vectors, embeddings.cost_usd))
+        rows.append(UsageRow(f"Embeddings ({embeddings.model})", "", vectors, embeddings.cost_usd))
         total += vectors
-    lines.append(_row("**Total**", "", total, stats.cost_usd))
+    rows.append(UsageRow("Total", "", total, stats.cost_usd, total=True))
+    return rows
+
+
+def usage_table(stats: RunStats) -> list[str]:
+    """A Markdown table of every article's requests and tokens, then the run's totals."""
+    lines = [
+        "| Article | Outcome | Calls | Re-asks | Retries | Cached | Prompt | Output | Cost |",
+        "|---|---|--:|--:|--:|--:|--:|--:|--:|",
+    ]
+    for row in usage_rows(stats):
+        label = "**Total**" if row.total else escape_markdown(row.label, in_table=True)
+        lines.append(_row(label, row.outcome, row.usage, row.cost_usd))
     return lines
 
 

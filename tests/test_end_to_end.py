@@ -13,12 +13,13 @@ import jsonschema
 import pytest
 from typer.testing import CliRunner
 
-from summarizer import Briefing, brief, render_markdown
+from summarizer import Briefing, brief, render_html, render_markdown
 from summarizer.cli import app
 from summarizer.config import Settings
 from summarizer.ingest import read_path
 from tests.conftest import EXAMPLES, SCHEMAS
 from tests.gold_check import score
+from tests.test_render_html import Report
 
 pytestmark = [pytest.mark.vcr, pytest.mark.default_cassette("examples_briefing.yaml")]
 # Measured on the recorded cassette (see the closing notes); a drop means a regression.
@@ -125,3 +126,29 @@ def test_briefing_of_examples_through_the_cli(recorded_settings: Settings, tmp_p
     briefing = Briefing.model_validate_json(output.read_text())
     assert len(briefing.sources) == 5
     assert _assert_quotes_verbatim(briefing) >= 20
+
+
+def test_the_html_report_of_examples_opens_every_quote_in_its_article(
+    recorded_settings: Settings,
+) -> None:
+    briefing = brief([EXAMPLES], settings=recorded_settings)
+    report = Report(render_html(briefing))
+
+    texts = _texts_by_article()
+    articles = report.articles()
+    assert {int(n) for n in articles} == {s.number for s in briefing.sources}
+    for source in briefing.sources:
+        assert articles[str(source.number)]["text"] == texts[source.article_id]
+    citations = [c for claim in briefing.claims for c in claim.citations]
+    citations += [c for event in briefing.events for c in event.citations]
+    quotes = {(c.source, c.start, c.end): c.quote for c in citations if c.quote is not None}
+    assert report.openings() == set(quotes)
+    for (number, start, end), quote in quotes.items():
+        text = articles[str(number)]["text"]
+        assert text is not None and text[start:end] == quote
+    charts = [
+        attrs
+        for tag, attrs in report.elements
+        if tag == "svg" and attrs["aria-label"].startswith("Each source's figure")
+    ]
+    assert len(charts) == len(briefing.disagreements) == 3
