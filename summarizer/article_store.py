@@ -21,8 +21,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import platformdirs
-
 from summarizer.models import Article, Briefing, Source
 from summarizer.sqlite_files import SharedFile
 
@@ -61,11 +59,6 @@ ON CONFLICT (id) DO UPDATE SET
     times_briefed = times_briefed
         + (excluded.last_briefed NOT IN (first_briefed, last_briefed))
 """
-
-
-def default_store_dir() -> Path:
-    """`<user data dir>/summarizer`, e.g. `~/.local/share/summarizer`."""
-    return Path(platformdirs.user_data_dir("summarizer"))
 
 
 @dataclass(frozen=True)

@@ -24,10 +24,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import platformdirs
-
+from summarizer.config import EMBEDDED_MODEL_SHA256
 from summarizer.sqlite_files import SharedFile
-from summarizer.weights import EMBEDDED_MODEL_SHA256
 
 # Bumped when the meaning of a stored answer changes, so old rows are never misread.
 CACHE_FORMAT = 1
@@ -44,11 +42,6 @@ CREATE TABLE IF NOT EXISTS answers (
     answer TEXT NOT NULL
 )
 """
-
-
-def default_cache_dir() -> Path:
-    """`<user cache dir>/summarizer`, e.g. `~/.cache/summarizer` (models live there too)."""
-    return Path(platformdirs.user_cache_dir("summarizer"))
 
 
 def cache_key(

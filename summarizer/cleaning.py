@@ -1,6 +1,6 @@
 """Recognize whole lines that are page furniture, not news: bylines, share bars, ads, footers.
 
-Used by `ingest.normalize_text` for every article, plain text and HTML alike. The rules are
+Used by `normalize.normalize_text` for every article, plain text and HTML alike. The rules are
 deliberately narrow: a line is boilerplate only when the whole line matches one of the
 patterns below, so a news sentence that merely mentions a newsletter, comments or an
 advertisement is kept.

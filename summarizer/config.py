@@ -16,10 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, get_args
 
+import platformdirs
 from platformdirs import user_config_dir
 
-from summarizer.article_store import default_store_dir
-from summarizer.cache import default_cache_dir
 from summarizer.errors import ConfigError
 
 StructuredMode = Literal["json_schema", "json_object_schema", "tools", "json", "md_json"]
@@ -28,6 +27,8 @@ STRUCTURED_MODES: tuple[str, ...] = get_args(StructuredMode)
 OPENAI_BASE_URL = "https://api.openai.com/v1"
 DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
 EMBEDDED_MODEL_NAME = "qwen2.5-coder-1.5b-instruct-q4_k_m"
+# SHA-256 of the official GGUF; it names the embedded model in the response cache too.
+EMBEDDED_MODEL_SHA256 = "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046"
 # llama.cpp servers that accept any key still need a non-empty one in the openai client.
 PLACEHOLDER_API_KEY = "not-needed"
 
@@ -122,6 +123,16 @@ class Settings:
     @property
     def endpoint_label(self) -> str:
         return "embedded llama.cpp" if self.base_url is None else self.base_url
+
+
+def default_cache_dir() -> Path:
+    """`<user cache dir>/summarizer`, e.g. `~/.cache/summarizer` (models live there too)."""
+    return Path(platformdirs.user_cache_dir("summarizer"))
+
+
+def default_store_dir() -> Path:
+    """`<user data dir>/summarizer`, e.g. `~/.local/share/summarizer`."""
+    return Path(platformdirs.user_data_dir("summarizer"))
 
 
 def default_mode(base_url: str | None) -> StructuredMode:

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from summarizer.errors import InputError
-from summarizer.ingest import article_id, normalize_text
 from summarizer.models import Article
+from summarizer.normalize import article_id, normalize_text
 
 if TYPE_CHECKING:
     from trafilatura.settings import Document
@@ -27,7 +27,7 @@ def article_from_html(
     """Extract the article of an HTML page: main text, title, outlet, author, date and URL.
 
     Navigation, ads, cookie notices, related-story lists, comments and footers are left
-    out; the main text then goes through `ingest.normalize_text`, like any article.
+    out; the main text then goes through `normalize.normalize_text`, like any article.
 
     Args:
         html: The page; bytes are decoded by trafilatura's charset detection.

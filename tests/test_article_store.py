@@ -9,12 +9,8 @@ from pathlib import Path
 
 import platformdirs
 
-from summarizer.article_store import (
-    STORE_FILE_NAME,
-    STORE_FORMAT,
-    ArticleStore,
-    default_store_dir,
-)
+from summarizer.article_store import STORE_FILE_NAME, STORE_FORMAT, ArticleStore
+from summarizer.config import default_store_dir
 from summarizer.ingest import article_from_text
 from summarizer.merge import number_sources
 from summarizer.models import Article, Briefing, RunStats
