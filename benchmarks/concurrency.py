@@ -46,8 +46,8 @@ import httpx2
 from benchmarks._report import RESULTS_DIR, Figure, table_lines, write_report
 from benchmarks.openai_stub import STUB_MODEL, StubStats, stub_process
 from summarizer import Article, Briefing, Settings, abrief, article_from_text
-from summarizer.chunking import split_into_chunks
-from summarizer.sentences import split_sentences
+from summarizer.extraction.chunking import split_into_chunks
+from summarizer.text.sentences import split_sentences
 
 TARGET_RATIO = 1.2
 ABOUT = (
@@ -275,11 +275,15 @@ def figures_for(concurrent: _Run, plain: _Run, sequential: _Run, latency: float)
 _STAGES = (
     (
         "response model per chunk (drafts.response_model_for)",
-        "summarizer/drafts.py",
+        "summarizer/extraction/drafts.py",
         "response_model_for",
     ),
-    ("cache key, schema included (extract._key)", "summarizer/extract.py", "_key"),
-    ("prompt rendering (extract.build_messages)", "summarizer/extract.py", "build_messages"),
+    ("cache key, schema included (extract._key)", "summarizer/extraction/extract.py", "_key"),
+    (
+        "prompt rendering (extract.build_messages)",
+        "summarizer/extraction/extract.py",
+        "build_messages",
+    ),
     (
         "instructor request preparation, schema included",
         "instructor/v2/providers/openai/",
@@ -294,10 +298,10 @@ _STAGES = (
     ("openai request transform", "openai/_utils/_transform.py", "async_maybe_transform"),
     ("openai response parsing", "openai/_base_client.py", "_process_response"),
     ("HTTP send and receive (httpx2)", "httpx2/_client.py", "send"),
-    ("grounding (ground.ground_extraction)", "summarizer/ground.py", "ground_extraction"),
-    ("merge claims (merge.merge_claims)", "summarizer/merge.py", "merge_claims"),
-    ("merge events (merge.merge_events)", "summarizer/merge.py", "merge_events"),
-    ("disagreement ledger (ledger.build_ledger)", "summarizer/ledger.py", "build_ledger"),
+    ("grounding (ground.ground_extraction)", "summarizer/grounding/ground.py", "ground_extraction"),
+    ("merge claims (merge.merge_claims)", "summarizer/briefing/merge.py", "merge_claims"),
+    ("merge events (merge.merge_events)", "summarizer/briefing/merge.py", "merge_events"),
+    ("disagreement ledger (ledger.build_ledger)", "summarizer/briefing/ledger.py", "build_ledger"),
 )
 
 

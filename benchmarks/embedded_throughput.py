@@ -42,8 +42,8 @@ from pathlib import Path
 from benchmarks._report import RESULTS_DIR, Figure, table_lines, write_report
 from summarizer import abrief
 from summarizer.config import EMBEDDED_MODEL_NAME, resolve_settings
-from summarizer.embedded_server import EmbeddedServer
-from summarizer.weights import ensure_embedded_weights
+from summarizer.runtime.embedded_server import EmbeddedServer
+from summarizer.runtime.weights import ensure_embedded_weights
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_ARTICLE = REPO / "examples" / "articles" / "01_ostervale-courier.md"

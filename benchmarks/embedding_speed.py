@@ -49,10 +49,10 @@ from benchmarks.warm_rerun import (
     timed_process,
 )
 from summarizer.config import EMBEDDED_MODEL_NAME
-from summarizer.embeddings import LocalEmbedder
-from summarizer.ingest import read_path
-from summarizer.sentences import split_sentences
-from summarizer.vector_cache import VECTOR_CACHE_FILE_NAME
+from summarizer.inputs.ingest import read_path
+from summarizer.runtime.embeddings import LocalEmbedder
+from summarizer.storage.vector_cache import VECTOR_CACHE_FILE_NAME
+from summarizer.text.sentences import split_sentences
 
 REPO = Path(__file__).resolve().parent.parent
 REMOTE_MODEL = "stub-embedding"

@@ -35,7 +35,7 @@ from typing import Any
 
 from benchmarks._product_run import add_run_options, brief_articles
 from benchmarks._report import Figure, table_lines, write_report
-from summarizer.ingest import article_from_text
+from summarizer.inputs.ingest import article_from_text
 from summarizer.models import Article, Briefing
 
 COVERAGE_TARGET = 50.0

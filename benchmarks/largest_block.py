@@ -25,8 +25,8 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from benchmarks.synthetic_claims import synthetic_corpus
-from summarizer.merge import CLAIM_OVERLAP, CLAIM_SIMILARITY, comparable_text, figure_key
-from summarizer.near_duplicates import similar_groups, similarity
+from summarizer.briefing.merge import CLAIM_OVERLAP, CLAIM_SIMILARITY, comparable_text, figure_key
+from summarizer.text.near_duplicates import similar_groups, similarity
 
 _ROWS_PER_CALL = 1000
 

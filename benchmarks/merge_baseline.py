@@ -14,8 +14,8 @@ from collections.abc import Sequence
 
 from rapidfuzz import fuzz
 
-from summarizer.ledger import _entries, _slot_label, classify, disputed_slots
-from summarizer.merge import (
+from summarizer.briefing.ledger import _entries, _slot_label, classify, disputed_slots
+from summarizer.briefing.merge import (
     CLAIM_SIMILARITY,
     EVENT_SIMILARITY,
     UNATTRIBUTED,
@@ -34,6 +34,7 @@ from summarizer.merge import (
     happening_key,
     same_claimant,
 )
+from summarizer.grounding.statement_check import shown_line
 from summarizer.models import (
     CERTAINTY_ORDER,
     Actor,
@@ -48,13 +49,12 @@ from summarizer.models import (
     MergedEvent,
     Source,
 )
-from summarizer.statement_check import shown_line
 
 
 def merge_claims(
     extractions: Sequence[ArticleExtraction], sources: Sequence[Source]
 ) -> list[MergedClaim]:
-    """All-pairs `summarizer.merge.merge_claims`."""
+    """All-pairs `summarizer.briefing.merge.merge_claims`."""
     items = _sourced(sources, [(e.article_id, e.claims) for e in extractions])
     texts = [comparable_text(entry.item.statement) for entry in items]
 
@@ -72,7 +72,7 @@ def merge_claims(
 def merge_events(
     extractions: Sequence[ArticleExtraction], sources: Sequence[Source]
 ) -> list[MergedEvent]:
-    """All-pairs `summarizer.merge.merge_events`."""
+    """All-pairs `summarizer.briefing.merge.merge_events`."""
     items = _sourced(sources, [(e.article_id, e.events) for e in extractions])
     texts = [comparable_text(entry.item.description) for entry in items]
 
@@ -91,7 +91,7 @@ def merge_events(
 def build_ledger(
     claims: Sequence[MergedClaim], sources: Sequence[Source], *, story: int = 1
 ) -> list[Disagreement]:
-    """`summarizer.ledger.build_ledger` classifying every pair of a slot's figures."""
+    """`summarizer.briefing.ledger.build_ledger` classifying every pair of a slot's figures."""
     by_number = {s.number: s for s in sources}
     ledger: list[Disagreement] = []
     for slot, sightings in disputed_slots(claims).items():
@@ -109,7 +109,7 @@ def build_ledger(
 
 
 def claimant_groups(names: Sequence[str]) -> list[str]:
-    """All-pairs `summarizer.merge.claimant_groups`."""
+    """All-pairs `summarizer.briefing.merge.claimant_groups`."""
     named = [n for n in names if _normal_claimant(n) != UNATTRIBUTED]
     groups = cluster(len(named), lambda i, j: same_claimant(named[i], named[j]))
     return [named[members[0]] for members in groups]

@@ -28,7 +28,7 @@ pair, by design.
 
 `--embeddings` merges by meaning too, with the embeddings precomputed before the clock
 starts (as a run's would be, computed once per text): the stage then also finds candidate
-pairs by their vectors and decides them (`summarizer/paraphrase.py`). The vectors stand in
+pairs by their vectors and decides them (`summarizer/briefing/paraphrase.py`). The vectors stand in
 for real ones: each text's is the normalised sum of a fixed random vector per word, so
 near-duplicates are close and unrelated texts are not, at no model cost. There is no
 baseline then (results in `merge_scaling_embeddings.json` and `.md`).
@@ -66,9 +66,15 @@ import numpy.typing as npt
 from benchmarks import merge_baseline
 from benchmarks._report import RESULTS_DIR, Figure, table_lines, write_report
 from benchmarks.synthetic_claims import Corpus, synthetic_corpus
-from summarizer import ledger
-from summarizer.ledger import build_ledger
-from summarizer.merge import comparable_text, figure_key, meaning_text, merge_claims, merge_events
+from summarizer.briefing import ledger
+from summarizer.briefing.ledger import build_ledger
+from summarizer.briefing.merge import (
+    comparable_text,
+    figure_key,
+    meaning_text,
+    merge_claims,
+    merge_events,
+)
 from summarizer.models import Disagreement, MergedClaim, MergedEvent
 
 TARGET_SECONDS = {10_000: 3.0, 100_000: 60.0}

@@ -86,7 +86,7 @@ def _entries(response: dict[str, Any]) -> int:
 def _tokenizer() -> Any:
     import llama_cpp
 
-    from summarizer.weights import ensure_embedded_weights
+    from summarizer.runtime.weights import ensure_embedded_weights
 
     vocab = llama_cpp.Llama(
         model_path=str(ensure_embedded_weights()), vocab_only=True, verbose=False

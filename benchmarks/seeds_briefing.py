@@ -25,9 +25,9 @@ from typing import Any
 
 from benchmarks._product_run import add_run_options, brief_articles
 from benchmarks._report import Figure, table_lines, write_report
-from summarizer.ingest import read_path
+from summarizer.inputs.ingest import read_path
 from summarizer.models import Disagreement, Quantity
-from summarizer.render_markdown import render_markdown
+from summarizer.render.render_markdown import render_markdown
 
 # Each dispute's figures: a number, or (low, high) for a range.
 Figure_ = float | tuple[float, float]

@@ -5,7 +5,7 @@ event covered by Fox News, the New York Times and HuffPost; gold story per artic
 ECB+ dev topics (two look-alike events per topic; gold story = topic + sub-topic), with
 their publication dates where the set has them (BASIL does, ECB+ does not). Each
 set's articles are clustered all together, as one day's pile, by
-`summarizer.stories.cluster_stories` at its default threshold, and by the baseline: plain
+`summarizer.briefing.stories.cluster_stories` at its default threshold, and by the baseline: plain
 TF-IDF vectors, average link, cosine 0.2. Articles are read as the product reads text
 (`article_from_text`), their titles kept.
 
@@ -36,9 +36,14 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks._report import Figure, table_lines, write_report
-from summarizer.ingest import article_from_text, read_path
+from summarizer.briefing.stories import (
+    STORY_SIMILARITY,
+    average_link,
+    cluster_stories,
+    tfidf_vectors,
+)
+from summarizer.inputs.ingest import article_from_text, read_path
 from summarizer.models import Article
-from summarizer.stories import STORY_SIMILARITY, average_link, cluster_stories, tfidf_vectors
 
 BASELINE_THRESHOLD = 0.2
 TARGETS = {"basil": 0.98, "ecbplus": 0.95}

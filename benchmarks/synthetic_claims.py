@@ -18,7 +18,7 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from summarizer.merge import number_sources
+from summarizer.briefing.merge import number_sources
 from summarizer.models import (
     Article,
     ArticleExtraction,

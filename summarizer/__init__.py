@@ -6,9 +6,8 @@ Library first: everything the CLI does is one call here.
     >>> print(render_markdown(brief(["examples/articles"])))  # doctest: +SKIP
 """
 
-from summarizer.article_store import ArticleStore
+from summarizer.briefing.novelty import load_previous, mark_novelty
 from summarizer.config import Settings, resolve_settings
-from summarizer.doctor import SetupCheck, check_setup
 from summarizer.errors import (
     ConfigError,
     EmbeddedModelError,
@@ -19,10 +18,10 @@ from summarizer.errors import (
     SummarizerError,
     UserError,
 )
-from summarizer.fetch import FetchLimits
-from summarizer.gather import Gathered, Window, gather_articles
-from summarizer.html_extract import article_from_html
-from summarizer.ingest import article_from_text, collect_articles
+from summarizer.inputs.fetch import FetchLimits
+from summarizer.inputs.gather import Gathered, Window, gather_articles
+from summarizer.inputs.html_extract import article_from_html
+from summarizer.inputs.ingest import article_from_text, collect_articles
 from summarizer.models import (
     Article,
     ArticleExtraction,
@@ -39,12 +38,13 @@ from summarizer.models import (
     RunStats,
     Story,
 )
-from summarizer.novelty import load_previous, mark_novelty
 from summarizer.pipeline import abrief, brief
-from summarizer.progress import ArticleRef, ProgressCallback, ProgressEvent, ProgressStage
-from summarizer.render_html import render_html
-from summarizer.render_json import render_json
-from summarizer.render_markdown import render_markdown
+from summarizer.render.render_html import render_html
+from summarizer.render.render_json import render_json
+from summarizer.render.render_markdown import render_markdown
+from summarizer.runtime.doctor import SetupCheck, check_setup
+from summarizer.runtime.progress import ArticleRef, ProgressCallback, ProgressEvent, ProgressStage
+from summarizer.storage.article_store import ArticleStore
 
 __all__ = [
     "Article",

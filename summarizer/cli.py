@@ -22,23 +22,28 @@ try:
 except ImportError:  # a typer that uses click itself again
     from click.exceptions import UsageError  # type: ignore[assignment]
 
-from summarizer.article_store import ArticleStore
-from summarizer.cache import CACHE_FILE_NAME, ResponseCache
 from summarizer.config import STRUCTURED_MODES, resolve_settings
-from summarizer.doctor import SetupCheck, check_setup
-from summarizer.embedding_weights import EMBEDDING_MODEL_NAME, ensure_embedding_model
 from summarizer.errors import InputError, RunError, SummarizerError, UserError
-from summarizer.feeds import parse_since
-from summarizer.gather import Window
+from summarizer.inputs.feeds import parse_since
+from summarizer.inputs.gather import Window
 from summarizer.pipeline import brief as run_brief
-from summarizer.progress import done_message
-from summarizer.progress_display import NoProgress, ProgressBar, ProgressDisplay, ProgressLines
-from summarizer.render_html import render_html
-from summarizer.render_json import render_json
-from summarizer.render_markdown import render_markdown
-from summarizer.render_usage import usage_summary, usage_table
-from summarizer.schemas import schema_documents, write_schemas
-from summarizer.vector_cache import VECTOR_CACHE_FILE_NAME, VectorCache
+from summarizer.render.progress_display import (
+    NoProgress,
+    ProgressBar,
+    ProgressDisplay,
+    ProgressLines,
+)
+from summarizer.render.render_html import render_html
+from summarizer.render.render_json import render_json
+from summarizer.render.render_markdown import render_markdown
+from summarizer.render.render_usage import usage_summary, usage_table
+from summarizer.render.schemas import schema_documents, write_schemas
+from summarizer.runtime.doctor import SetupCheck, check_setup
+from summarizer.runtime.embedding_weights import EMBEDDING_MODEL_NAME, ensure_embedding_model
+from summarizer.runtime.progress import done_message
+from summarizer.storage.article_store import ArticleStore
+from summarizer.storage.cache import CACHE_FILE_NAME, ResponseCache
+from summarizer.storage.vector_cache import VECTOR_CACHE_FILE_NAME, VectorCache
 
 # The briefing was written, but a budget stopped the run before every article was done.
 BUDGET_EXIT_CODE = 3

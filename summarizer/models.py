@@ -234,7 +234,7 @@ class ShownLine(_Frozen):
     """The line a reader is shown for a merged claim or event, and why it may be shown.
 
     `checked`: the model's statement, every number, name, content word and negation of
-    which is in the quote it was read from (`summarizer.statement_check`); `verbatim`: the
+    which is in the quote it was read from (`summarizer.grounding.statement_check`); `verbatim`: the
     source's own sentence, shown as a quote, because the statement failed that check;
     `unchecked`: the statement, with no verified quote to check it against (never a key
     point, marked as not verified wherever it is shown).
@@ -471,7 +471,10 @@ KeyPointKind = Literal["claim", "event", "disagreement"]
 
 
 class KeyPoint(_Frozen):
-    """One line of the briefing's lead: what an analyst weighs first (`summarizer.key_points`)."""
+    """One line of the briefing's lead: what an analyst weighs first.
+
+    Ranked by `summarizer.briefing.key_points`.
+    """
 
     rank: int = Field(description="1 is the most important.")
     story: int

@@ -15,12 +15,10 @@ from pathlib import Path
 
 import openai
 
-from summarizer.article_store import ArticleStore
-from summarizer.backend import open_backend
-from summarizer.cache import CACHE_FILE_NAME, ResponseCache
-from summarizer.concurrency import all_in_order
+from summarizer.briefing.key_points import key_points
+from summarizer.briefing.merging_stage import merge_run
+from summarizer.briefing.novelty import load_previous, mark_novelty
 from summarizer.config import Settings, resolve_settings
-from summarizer.embeddings import LocalEmbedder
 from summarizer.errors import (
     BudgetExceeded,
     ConfigError,
@@ -29,13 +27,10 @@ from summarizer.errors import (
     RunError,
     UserError,
 )
-from summarizer.extract import extract_article
-from summarizer.fetch import FetchLimits
-from summarizer.gather import ArticleSource, Gathered, Window, gather_articles, source_label
-from summarizer.ground import ground_extraction
-from summarizer.key_points import key_points
-from summarizer.llm import StructuredLLM
-from summarizer.merging_stage import merge_run
+from summarizer.extraction.extract import extract_article
+from summarizer.grounding.ground import ground_extraction
+from summarizer.inputs.fetch import FetchLimits
+from summarizer.inputs.gather import ArticleSource, Gathered, Window, gather_articles, source_label
 from summarizer.models import (
     AdjudicationUsage,
     Article,
@@ -50,16 +45,21 @@ from summarizer.models import (
     RunStats,
     TokenUsage,
 )
-from summarizer.novelty import load_previous, mark_novelty
-from summarizer.pricing import estimate_cost
-from summarizer.progress import (
+from summarizer.runtime.backend import open_backend
+from summarizer.runtime.concurrency import all_in_order
+from summarizer.runtime.embeddings import LocalEmbedder
+from summarizer.runtime.llm import StructuredLLM
+from summarizer.runtime.pricing import estimate_cost
+from summarizer.runtime.progress import (
     ArticleRef,
     ProgressCallback,
     ProgressReporter,
     ProgressStage,
     done_message,
 )
-from summarizer.usage import Budget, UsageMeter
+from summarizer.runtime.usage import Budget, UsageMeter
+from summarizer.storage.article_store import ArticleStore
+from summarizer.storage.cache import CACHE_FILE_NAME, ResponseCache
 
 # Status codes after which every other article would fail the same way: stop the run.
 _FATAL_STATUS = frozenset({401, 403, 404})

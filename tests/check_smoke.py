@@ -8,7 +8,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from summarizer.ingest import read_path
+from summarizer.inputs.ingest import read_path
 from summarizer.models import Briefing
 
 

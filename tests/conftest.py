@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from summarizer import embedding_weights
 from summarizer.config import EMBEDDED_MODEL_NAME, Settings
+from summarizer.runtime import embedding_weights
 from tests.cassette_format import (
     RECORDED_HOST,
     ReadableJsonSerializer,
@@ -97,8 +97,8 @@ def _live_endpoint(request: pytest.FixtureRequest) -> Iterator[str]:
     if not _recording(request.config):
         yield f"{RECORDED_HOST}/v1"
         return
-    from summarizer.embedded_server import EmbeddedServer
-    from summarizer.weights import ensure_embedded_weights
+    from summarizer.runtime.embedded_server import EmbeddedServer
+    from summarizer.runtime.weights import ensure_embedded_weights
 
     with EmbeddedServer(ensure_embedded_weights(), n_threads=2) as server:
         yield server.base_url

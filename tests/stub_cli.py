@@ -12,7 +12,7 @@ from typer.testing import CliRunner, Result
 
 from benchmarks.openai_stub import STUB_MODEL, StubServer
 from summarizer.cli import app
-from summarizer.weights import default_models_dir
+from summarizer.runtime.weights import default_models_dir
 
 
 def stub_options(stub: StubServer) -> list[str]:

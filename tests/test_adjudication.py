@@ -21,17 +21,17 @@ import pytest
 
 from benchmarks.openai_stub import StubServer
 from summarizer import Briefing, ConfigError, Settings, abrief, resolve_settings
-from summarizer.adjudication import Adjudicator
-from summarizer.cache import ResponseCache
-from summarizer.embeddings import LocalEmbedder
-from summarizer.ingest import article_from_text
-from summarizer.llm import Deadline, StructuredLLM
-from summarizer.merge import merge_claims, merge_events, number_sources
+from summarizer.briefing.adjudication import Adjudicator
+from summarizer.briefing.merge import merge_claims, merge_events, number_sources
+from summarizer.briefing.paraphrase import facts_of, join_by_meaning
+from summarizer.extraction.prompts import load_prompt
+from summarizer.inputs.ingest import article_from_text
 from summarizer.models import Article, Claim, Event, MergedClaim
-from summarizer.paraphrase import facts_of, join_by_meaning
-from summarizer.prompts import load_prompt
-from summarizer.render_usage import usage_table
-from summarizer.usage import Budget
+from summarizer.render.render_usage import usage_table
+from summarizer.runtime.embeddings import LocalEmbedder
+from summarizer.runtime.llm import Deadline, StructuredLLM
+from summarizer.runtime.usage import Budget
+from summarizer.storage.cache import ResponseCache
 from tests import factories
 from tests.stub_cli import brief_in_process
 from tests.test_llm_faults import FakeEndpoint, _answer, _client, _completion, _status

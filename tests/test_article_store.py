@@ -9,11 +9,11 @@ from pathlib import Path
 
 import platformdirs
 
-from summarizer.article_store import STORE_FILE_NAME, STORE_FORMAT, ArticleStore
+from summarizer.briefing.merge import number_sources
 from summarizer.config import default_store_dir
-from summarizer.ingest import article_from_text
-from summarizer.merge import number_sources
+from summarizer.inputs.ingest import article_from_text
 from summarizer.models import Article, Briefing, RunStats
+from summarizer.storage.article_store import STORE_FILE_NAME, STORE_FORMAT, ArticleStore
 
 GAZETTE = (
     "Engineers found a crack in pier 3 of the Saltmere Bridge on Sunday.\n"

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from summarizer.cache import CACHE_FILE_NAME, ResponseCache, cache_key
 from summarizer.cli import app
+from summarizer.storage.cache import CACHE_FILE_NAME, ResponseCache, cache_key
 
 BASE_KEY: dict[str, Any] = {
     "model": "m",

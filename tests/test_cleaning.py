@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from summarizer.cleaning import byline_date, is_boilerplate_line
-from summarizer.ingest import article_from_text, read_path
-from summarizer.normalize import normalize_text
+from summarizer.inputs.cleaning import byline_date, is_boilerplate_line
+from summarizer.inputs.ingest import article_from_text, read_path
+from summarizer.inputs.normalize import normalize_text
 from tests.conftest import EXAMPLES
 
 BODY = "Harwick Council closed the Saltmere Bridge on Sunday evening."

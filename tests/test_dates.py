@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from summarizer.dates import date_named_in
+from summarizer.text.dates import date_named_in
 
 TUESDAY = dt.date(2026, 3, 3)
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from summarizer.dedupe import dedupe_articles, is_near_copy, normalize_url
-from summarizer.html_extract import article_from_html
-from summarizer.ingest import article_from_text, read_path
+from summarizer.inputs.dedupe import dedupe_articles, is_near_copy, normalize_url
+from summarizer.inputs.html_extract import article_from_html
+from summarizer.inputs.ingest import article_from_text, read_path
 from summarizer.models import Article, Carrier
 
 SITE = Path(__file__).resolve().parent / "web" / "site"

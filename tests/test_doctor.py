@@ -17,8 +17,8 @@ from typer.testing import CliRunner
 
 from benchmarks.openai_stub import STUB_MODEL, StubServer
 from summarizer import ConfigError, Settings, SetupCheck, check_setup
-from summarizer import doctor as doctor_module
 from summarizer.cli import app
+from summarizer.runtime import doctor as doctor_module
 
 pytestmark = pytest.mark.block_network(allowed_hosts=[r"127\.0\.0\.1$"])
 

@@ -9,7 +9,7 @@ import pytest
 from pydantic import BaseModel, Field, ValidationError, create_model
 from pydantic.json_schema import model_json_schema
 
-from summarizer.drafts import (
+from summarizer.extraction.drafts import (
     MAX_EVENTS,
     Happening,
     SentenceDraft,
@@ -23,7 +23,7 @@ from summarizer.drafts import (
     schema_of,
     valid_entries,
 )
-from summarizer.sentences import Sentence, split_sentences
+from summarizer.text.sentences import Sentence, split_sentences
 from tests.conftest import EXAMPLES
 
 PLAIN = "The river rose quickly. Officials urged calm."

@@ -19,14 +19,14 @@ from pathlib import Path
 import httpx2
 import pytest
 
-from summarizer import embedded_server
-from summarizer.embedded_server import (
+from summarizer.errors import ConfigError, EmbeddedModelError
+from summarizer.runtime import embedded_server
+from summarizer.runtime.embedded_server import (
     EMBEDDED_MODEL_ALIAS,
     EmbeddedServer,
     LaunchSpec,
     llama_cpp_server_command,
 )
-from summarizer.errors import ConfigError, EmbeddedModelError
 
 # The stand-in server listens on loopback; nothing else may be reached.
 pytestmark = pytest.mark.block_network(allowed_hosts=[r"127\.0\.0\.1$"])
@@ -323,7 +323,7 @@ def test_llama_cpp_command_line(model_file: Path, monkeypatch: pytest.MonkeyPatc
 
     command = llama_cpp_server_command(spec)
 
-    assert command[:3] == [sys.executable, "-m", "summarizer.llama_server"]
+    assert command[:3] == [sys.executable, "-m", "summarizer.runtime.llama_server"]
     options = dict(zip(command[3::2], command[4::2], strict=True))
     assert options == {
         "--model": str(model_file),
@@ -372,7 +372,7 @@ PARENT_SCRIPT = textwrap.dedent(
     """
     import sys, time
     from pathlib import Path
-    from summarizer.embedded_server import EmbeddedServer
+    from summarizer.runtime.embedded_server import EmbeddedServer
 
     script, model, pid_file = sys.argv[1], Path(sys.argv[2]), sys.argv[3]
     command = lambda spec: [sys.executable, script, str(spec.port), "ok", pid_file]

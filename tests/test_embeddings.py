@@ -11,10 +11,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from summarizer import embedding_weights
-from summarizer.embedding_weights import WEIGHTS_SHA256, ensure_embedding_model
-from summarizer.embeddings import LocalEmbedder
 from summarizer.errors import ConfigError
+from summarizer.runtime import embedding_weights
+from summarizer.runtime.embedding_weights import WEIGHTS_SHA256, ensure_embedding_model
+from summarizer.runtime.embeddings import LocalEmbedder
 
 A614_CLOSED = "Smoke from the fire closed the A614 road for six hours."
 A614_SHUT = "The A614 was shut for six hours because of the smoke."

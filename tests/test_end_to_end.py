@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from summarizer import Briefing, brief, render_html, render_markdown
 from summarizer.cli import app
 from summarizer.config import Settings
-from summarizer.ingest import read_path
+from summarizer.inputs.ingest import read_path
 from tests.conftest import EXAMPLES, SCHEMAS
 from tests.gold_check import score
 from tests.test_render_html import Report

@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 
 from summarizer.errors import InputError
-from summarizer.feeds import (
+from summarizer.inputs.feeds import (
     EntrySelection,
     Feed,
     FeedEntry,
@@ -16,7 +16,7 @@ from summarizer.feeds import (
     parse_since,
     select_entries,
 )
-from summarizer.fetch import FetchLimits, Page, fetch, http_client
+from summarizer.inputs.fetch import FetchLimits, Page, fetch, http_client
 from tests.web_server import WebServer, web_server_fixture  # noqa: F401
 
 pytestmark = pytest.mark.block_network(allowed_hosts=[r"127\.0\.0\.1$"])

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from summarizer.errors import InputError
-from summarizer.fetch import FetchLimits, Page, fetch, http_client, is_feed, user_agent
+from summarizer.inputs.fetch import FetchLimits, Page, fetch, http_client, is_feed, user_agent
 from tests.web_server import WebServer, web_server_fixture  # noqa: F401
 
 pytestmark = pytest.mark.block_network(allowed_hosts=[r"127\.0\.0\.1$"])

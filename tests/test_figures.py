@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from summarizer.figures import figure_context
-from summarizer.numbers import numbers_in_figure, read_figure
+from summarizer.text.figures import figure_context
+from summarizer.text.numbers import numbers_in_figure, read_figure
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from summarizer.hedges import bounded_certainty, sentence_bound
+from summarizer.text.hedges import bounded_certainty, sentence_bound
 
 LABELLED: list[tuple[str, str]] = [
     ("About 20 tonnes of hydrochloric acid leaked from the tank on Monday.", "certain"),

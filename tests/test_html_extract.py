@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from summarizer.errors import InputError
-from summarizer.html_extract import article_from_html
-from summarizer.ingest import read_path
+from summarizer.inputs.html_extract import article_from_html
+from summarizer.inputs.ingest import read_path
+from summarizer.inputs.normalize import article_id, normalize_text
 from summarizer.models import Article
-from summarizer.normalize import article_id, normalize_text
 
 SITE = Path(__file__).resolve().parent / "web" / "site"
 BASE_URL = "http://127.0.0.1:8765"

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from summarizer.errors import InputError
-from summarizer.ingest import (
+from summarizer.inputs.ingest import (
     article_from_text,
     article_id,
     collect_articles,

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from summarizer.ledger import build_ledger, classify
-from summarizer.merge import merge_claims, number_sources
+from summarizer.briefing.ledger import build_ledger, classify
+from summarizer.briefing.merge import merge_claims, number_sources
 from summarizer.models import Disagreement, Quantity
 from tests.factories import article, claim, extraction, quantity
 

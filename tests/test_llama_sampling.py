@@ -16,12 +16,12 @@ import pytest
 
 llama_module = pytest.importorskip("llama_cpp.llama")
 
-from summarizer.drafts import response_model_for  # noqa: E402
-from summarizer.extract import build_messages  # noqa: E402
-from summarizer.ingest import article_from_text  # noqa: E402
-from summarizer.llama_server import _fix_grammar_literal_escaping, _sample_grammar_last  # noqa: E402
-from summarizer.sentences import split_sentences  # noqa: E402
-from summarizer.weights import ensure_embedded_weights  # noqa: E402
+from summarizer.extraction.drafts import response_model_for  # noqa: E402
+from summarizer.extraction.extract import build_messages  # noqa: E402
+from summarizer.inputs.ingest import article_from_text  # noqa: E402
+from summarizer.runtime.llama_server import _fix_grammar_literal_escaping, _sample_grammar_last  # noqa: E402
+from summarizer.runtime.weights import ensure_embedded_weights  # noqa: E402
+from summarizer.text.sentences import split_sentences  # noqa: E402
 
 # The project's own example prose (examples/articles/02), with a figure and a quote.
 ARTICLE = (

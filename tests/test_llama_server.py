@@ -12,9 +12,9 @@ import pytest
 
 llama_grammar = pytest.importorskip("llama_cpp.llama_grammar")
 
-from summarizer.drafts import response_model_for  # noqa: E402
-from summarizer.llama_server import _fix_grammar_literal_escaping  # noqa: E402
-from summarizer.sentences import split_sentences  # noqa: E402
+from summarizer.extraction.drafts import response_model_for  # noqa: E402
+from summarizer.runtime.llama_server import _fix_grammar_literal_escaping  # noqa: E402
+from summarizer.text.sentences import split_sentences  # noqa: E402
 
 QUOTED = '"We are deeply sorry," the spokesperson said. A path C:\\temp was named on Monday.'
 

@@ -25,15 +25,15 @@ import openai
 import pytest
 from instructor.core.exceptions import InstructorError
 
-import summarizer.llm
+import summarizer.runtime.llm
 from summarizer.config import Settings
-from summarizer.drafts import event_words, response_model_for, sentence_key
 from summarizer.errors import ProviderError
-from summarizer.extract import extract_article
-from summarizer.ingest import article_from_text
-from summarizer.llm import Deadline, StructuredLLM, UsageMeter
+from summarizer.extraction.drafts import event_words, response_model_for, sentence_key
+from summarizer.extraction.extract import extract_article
+from summarizer.inputs.ingest import article_from_text
 from summarizer.models import Article, ArticleExtraction
-from summarizer.sentences import Sentence, split_sentences
+from summarizer.runtime.llm import Deadline, StructuredLLM, UsageMeter
+from summarizer.text.sentences import Sentence, split_sentences
 
 BASE_URL = "http://fault.test/v1"
 TWO_SENTENCES = "The mayor said 300 homes were flooded on Monday. The river rose quickly."
@@ -227,7 +227,9 @@ def _complete(
 @pytest.fixture
 def no_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
     """Exponential backoff without Retry-After waits ~1 s; make it 0 for speed."""
-    monkeypatch.setattr(summarizer.llm, "wait_exponential_jitter", lambda **_: lambda _state: 0.0)
+    monkeypatch.setattr(
+        summarizer.runtime.llm, "wait_exponential_jitter", lambda **_: lambda _state: 0.0
+    )
 
 
 # --- validation failures are re-asked, and only those -------------------------------------

@@ -20,10 +20,9 @@ import pytest
 from markdown_it import MarkdownIt
 
 from summarizer import render_markdown
-from summarizer.key_points import key_points
-from summarizer.ledger import build_ledger
-from summarizer.markdown_escape import escape_markdown
-from summarizer.merge import merge_claims, merge_events, number_sources
+from summarizer.briefing.key_points import key_points
+from summarizer.briefing.ledger import build_ledger
+from summarizer.briefing.merge import merge_claims, merge_events, number_sources
 from summarizer.models import (
     Article,
     ArticleFailure,
@@ -38,6 +37,7 @@ from summarizer.models import (
     Story,
     TokenUsage,
 )
+from summarizer.render.markdown_escape import escape_markdown
 from tests import factories
 
 PAYLOADS = [

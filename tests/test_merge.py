@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from summarizer.embeddings import LocalEmbedder
-from summarizer.merge import merge_claims, merge_events, number_sources
+from summarizer.briefing.merge import merge_claims, merge_events, number_sources
+from summarizer.runtime.embeddings import LocalEmbedder
 from tests.factories import article, claim, event, extraction, quantity
 
 COURIER = "Two workers were killed at the plant. The mayor ordered an evacuation."

@@ -17,10 +17,9 @@ import pytest
 
 from benchmarks import merge_baseline
 from benchmarks.synthetic_claims import synthetic_corpus
-from summarizer import ledger, near_duplicates
-from summarizer.ingest import read_path
-from summarizer.ledger import build_ledger
-from summarizer.merge import (
+from summarizer.briefing import ledger
+from summarizer.briefing.ledger import build_ledger
+from summarizer.briefing.merge import (
     CLAIM_OVERLAP,
     CLAIM_SIMILARITY,
     EVENT_OVERLAP,
@@ -33,9 +32,11 @@ from summarizer.merge import (
     merge_events,
     number_sources,
 )
+from summarizer.inputs.ingest import read_path
 from summarizer.models import ArticleExtraction, Event, Source
-from summarizer.near_duplicates import medoid, similar_groups, similarity
-from summarizer.sentences import split_sentences
+from summarizer.text import near_duplicates
+from summarizer.text.near_duplicates import medoid, similar_groups, similarity
+from summarizer.text.sentences import split_sentences
 from tests.conftest import EXAMPLES
 from tests.factories import article, claim, extraction, quantity
 

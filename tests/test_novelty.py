@@ -9,9 +9,10 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from summarizer.briefing.ledger import build_ledger
+from summarizer.briefing.merge import merge_claims, number_sources
+from summarizer.briefing.novelty import load_previous, mark_novelty
 from summarizer.errors import InputError
-from summarizer.ledger import build_ledger
-from summarizer.merge import merge_claims, number_sources
 from summarizer.models import (
     Article,
     Briefing,
@@ -23,8 +24,7 @@ from summarizer.models import (
     Quantity,
     RunStats,
 )
-from summarizer.novelty import load_previous, mark_novelty
-from summarizer.render_json import render_json
+from summarizer.render.render_json import render_json
 from tests.conftest import SCHEMAS
 from tests.factories import article, claim, extraction, quantity
 

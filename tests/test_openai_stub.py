@@ -21,8 +21,8 @@ from openai.types.chat import ChatCompletion, ChatCompletionMessageParam
 
 from benchmarks.openai_stub import StubServer, stub_process, token_count
 from benchmarks.schema_instance import UnsupportedSchema, instance_for_schema
-from summarizer.drafts import response_model_for
-from summarizer.sentences import split_sentences
+from summarizer.extraction.drafts import response_model_for
+from summarizer.text.sentences import split_sentences
 
 # The stub listens on loopback; nothing else may be reached.
 pytestmark = pytest.mark.block_network(allowed_hosts=[r"127\.0\.0\.1$"])

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from summarizer.embeddings import LocalEmbedder
-from summarizer.paraphrase import facts_of, join_by_meaning
+from summarizer.briefing.paraphrase import facts_of, join_by_meaning
+from summarizer.runtime.embeddings import LocalEmbedder
 
 
 @pytest.fixture(scope="module")
@@ -75,7 +75,7 @@ def test_facts_are_read_from_the_text() -> None:
 def test_large_blocks_are_bucketed_and_still_find_exact_paraphrases(
     embedder: LocalEmbedder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from summarizer import paraphrase
+    from summarizer.briefing import paraphrase
 
     texts = [f"Ship number {i} docked at Port Alva on pier {i}." for i in range(40)]
     texts += ["The A614 was shut for six hours because of smoke."] * 2

@@ -9,8 +9,8 @@ import pytest
 from rich.console import Console
 
 from summarizer import cli
-from summarizer.progress import ArticleRef, ProgressEvent, ProgressStage
-from summarizer.progress_display import NoProgress, ProgressBar, ProgressLines
+from summarizer.render.progress_display import NoProgress, ProgressBar, ProgressLines
+from summarizer.runtime.progress import ArticleRef, ProgressEvent, ProgressStage
 
 FIRST = ArticleRef(label="articles/01.txt", index=1, total=2)
 SECOND = ArticleRef(label="articles/[draft].txt", index=2, total=2)

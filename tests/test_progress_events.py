@@ -22,10 +22,10 @@ from summarizer import (
     ProgressStage,
     Settings,
     abrief,
-    backend,
     brief,
     gather_articles,
 )
+from summarizer.runtime import backend
 from tests.test_llm_faults import FakeEndpoint, _answer, _client, _completion, _settings, _status
 
 FLOOD = "The mayor said 300 homes were flooded on Monday. The river rose quickly."

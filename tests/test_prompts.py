@@ -7,10 +7,10 @@ import datetime as dt
 import jinja2
 import pytest
 
-from summarizer.extract import build_messages
+from summarizer.extraction.extract import build_messages
+from summarizer.extraction.prompts import Prompt, load_prompt
 from summarizer.models import Article
-from summarizer.prompts import Prompt, load_prompt
-from summarizer.sentences import split_sentences
+from summarizer.text.sentences import split_sentences
 
 # Text that a template engine would act on if it were parsed instead of inserted.
 HOSTILE = "Set {{ title }} and {% if x %}hidden{% endif %} at ${HOME} and {# note #} here."

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from summarizer.ground import ground_evidence, ground_extraction
-from summarizer.merge import citation_for
+from summarizer.briefing.merge import citation_for
+from summarizer.grounding.ground import ground_evidence, ground_extraction
 from summarizer.models import (
     Article,
     ArticleExtraction,
@@ -15,7 +15,7 @@ from summarizer.models import (
     Source,
     TokenUsage,
 )
-from summarizer.quotes import locate_quote
+from summarizer.text.quotes import locate_quote
 
 TEXT = (
     "The council met on Tuesday.\n"

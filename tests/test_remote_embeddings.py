@@ -14,12 +14,12 @@ import pytest
 
 from benchmarks.openai_stub import EMBEDDING_DIMENSIONS, STUB_MODEL, StubServer, stub_vector
 from summarizer import Briefing, ConfigError, Settings, brief, resolve_settings
-from summarizer.backend import open_backend
-from summarizer.embeddings import LocalEmbedder, Matrix
-from summarizer.llm import Deadline
-from summarizer.remote_embeddings import BATCH_TEXTS, RemoteEmbedder
-from summarizer.usage import Budget, UsageMeter
-from summarizer.vector_cache import VECTOR_CACHE_FILE_NAME
+from summarizer.runtime.backend import open_backend
+from summarizer.runtime.embeddings import LocalEmbedder, Matrix
+from summarizer.runtime.llm import Deadline
+from summarizer.runtime.remote_embeddings import BATCH_TEXTS, RemoteEmbedder
+from summarizer.runtime.usage import Budget, UsageMeter
+from summarizer.storage.vector_cache import VECTOR_CACHE_FILE_NAME
 from tests.stub_cli import brief_as_process
 from tests.test_stub_runs import ARTICLES
 

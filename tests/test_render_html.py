@@ -23,8 +23,8 @@ from typer.testing import CliRunner
 
 from summarizer import Briefing, render_html
 from summarizer.cli import app
-from summarizer.html_charts import TimelineItem, partial_date, slot_chart, timeline_figure
 from summarizer.models import Disagreement
+from summarizer.render.html_charts import TimelineItem, partial_date, slot_chart, timeline_figure
 from tests.test_markdown_safety import HOSTILE_ADDRESSES, PAYLOADS
 from tests.test_markdown_safety import _briefing as payload_briefing
 

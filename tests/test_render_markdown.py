@@ -26,7 +26,7 @@ from summarizer.models import (
     Source,
     TokenUsage,
 )
-from summarizer.render_markdown import render_markdown
+from summarizer.render.render_markdown import render_markdown
 
 VERIFIED_QUOTE = "about 1,500 soldiers had arrived by October"
 UNVERIFIED_QUOTE = "a secret fleet carried twelve thousand men"

@@ -6,7 +6,7 @@ import json
 
 import jsonschema
 
-from summarizer.schemas import schema_documents
+from summarizer.render.schemas import schema_documents
 from tests.conftest import SCHEMAS
 
 

@@ -10,16 +10,16 @@ from typing import Any
 import pytest
 
 from summarizer import render_markdown
-from summarizer.assemble import assemble
-from summarizer.drafts import response_model_for, sentence_key
-from summarizer.extract import extract_article
-from summarizer.ground import ground_extraction, grounded_counted
-from summarizer.ingest import article_from_text
-from summarizer.key_points import key_points
-from summarizer.llm import StructuredLLM
+from summarizer.briefing.assemble import assemble
+from summarizer.briefing.key_points import key_points
+from summarizer.extraction.drafts import response_model_for, sentence_key
+from summarizer.extraction.extract import extract_article
+from summarizer.grounding.ground import ground_extraction, grounded_counted
+from summarizer.grounding.statement_check import statement_problem
+from summarizer.inputs.ingest import article_from_text
 from summarizer.models import Actor, Article, ArticleExtraction, Briefing, RunStats
-from summarizer.sentences import split_sentences
-from summarizer.statement_check import statement_problem
+from summarizer.runtime.llm import StructuredLLM
+from summarizer.text.sentences import split_sentences
 from tests import factories
 from tests.test_llm_faults import FakeEndpoint, _answer, _client, _completion, _settings
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from summarizer import stories
-from summarizer.ingest import article_from_text, read_path
-from summarizer.stories import cluster_stories
+from summarizer.briefing import stories
+from summarizer.briefing.stories import cluster_stories
+from summarizer.inputs.ingest import article_from_text, read_path
 
 REPO = Path(__file__).resolve().parent.parent
 

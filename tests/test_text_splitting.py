@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from summarizer.chunking import Chunk, halve, split_into_chunks
-from summarizer.sentences import Sentence, split_sentences
+from summarizer.extraction.chunking import Chunk, halve, split_into_chunks
+from summarizer.text.sentences import Sentence, split_sentences
 
 
 def _texts(text: str) -> list[str]:

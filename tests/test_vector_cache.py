@@ -10,8 +10,8 @@ import pytest
 from typer.testing import CliRunner
 
 from summarizer.cli import app
-from summarizer.embeddings import CachedEmbedder, Matrix
-from summarizer.vector_cache import VECTOR_CACHE_FILE_NAME, VectorCache
+from summarizer.runtime.embeddings import CachedEmbedder, Matrix
+from summarizer.storage.vector_cache import VECTOR_CACHE_FILE_NAME, VectorCache
 
 TEXTS = ["The A614 was shut for six hours.", "Police evacuated 40 homes."]
 

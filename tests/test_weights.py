@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from summarizer import weights
 from summarizer.errors import ConfigError, EmbeddedModelError
-from summarizer.weights import (
+from summarizer.runtime import weights
+from summarizer.runtime.weights import (
     ensure_embedded_weights,
     installed_weight_parts,
     verified_embedded_weights,
