@@ -183,6 +183,8 @@ def test_articles_without_copies_come_back_unchanged() -> None:
         ("https://example.org/a?id=7&utm_campaign=x&page=2", "https://example.org/a?id=7&page=2"),
         ("https://example.org/", "https://example.org"),
         ("https://example.org:port/a", "https://example.org:port/a"),
+        # Newsletter and analytics tags too (courlan's list): mc_cid, _ga, ref.
+        ("https://example.org/a?ref=home&mc_cid=1&_ga=2&id=3", "https://example.org/a?id=3"),
     ],
 )
 def test_normalize_url(url: str, normalized: str) -> None:

@@ -15,10 +15,13 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import urlsplit, urlunsplit
+
+import courlan
 
 from summarizer.models import Article, Carrier
 from summarizer.text.sentences import split_sentences
+from summarizer.text.union_find import UnionFind
 
 # Near-copy rule: the texts' 5-word shingles (lowercase words, punctuation ignored). The
 # shorter text is a near-copy of the longer one when at least 80% of its shingles occur in
@@ -33,8 +36,6 @@ MIN_SHINGLES = 10
 # The shingle test only finds candidates cheaply; a copy must then hold every sentence of
 # the shorter text, word for word (case and punctuation aside).
 
-_DEFAULT_PORTS = {"http": 80, "https": 443}
-_TRACKING_PARAMS = frozenset({"fbclid", "gclid"})
 _WORD = re.compile(r"\w+")
 _ALPHANUMERIC = re.compile(r"[^0-9a-z]+")
 
@@ -44,8 +45,9 @@ _Shingle = tuple[str, ...]
 def normalize_url(url: str) -> str:
     """The form of a URL used to compare addresses.
 
-    Lowercases scheme and host, drops the default port, the fragment, a trailing slash and
-    tracking parameters (`utm_*`, `fbclid`, `gclid`); other query parameters keep their order.
+    courlan's normalization (trafilatura's own: scheme and host lowercased, default port
+    dropped, query parameters sorted, tracking parameters such as `utm_*`, `fbclid`, `ref`,
+    `mc_cid` and `_ga` removed), then without the fragment and a trailing slash.
 
     Args:
         url: An absolute URL.
@@ -53,25 +55,8 @@ def normalize_url(url: str) -> str:
     Returns:
         The normalized URL.
     """
-    parts = urlsplit(url.strip())
-    scheme = parts.scheme.lower()
-    try:
-        port = parts.port
-    except ValueError:  # a port that is not a number: compare the address as written
-        netloc = parts.netloc.lower()
-    else:
-        host = (parts.hostname or "").lower()
-        netloc = f"{host}:{port}" if port and port != _DEFAULT_PORTS.get(scheme) else host
-        if parts.username:
-            netloc = f"{parts.username}@{netloc}"
-    query = urlencode(
-        [
-            (key, value)
-            for key, value in parse_qsl(parts.query, keep_blank_values=True)
-            if not key.lower().startswith("utm_") and key.lower() not in _TRACKING_PARAMS
-        ]
-    )
-    return urlunsplit((scheme, netloc, parts.path.rstrip("/"), query, ""))
+    parts = urlsplit(courlan.normalize_url(url.strip(), trailing_slash=False))
+    return urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/"), parts.query, ""))
 
 
 def is_near_copy(a: str, b: str) -> bool:
@@ -111,7 +96,7 @@ def dedupe_articles(articles: Sequence[Article]) -> list[Article]:
     Returns:
         The deduplicated articles; articles without copies are returned unchanged.
     """
-    groups = _Groups(len(articles))
+    groups = UnionFind(len(articles))
     keys: dict[int, frozenset[tuple[str, ...]]] = {}
 
     def sentence_keys(index: int) -> frozenset[tuple[str, ...]]:
@@ -127,11 +112,11 @@ def dedupe_articles(articles: Sequence[Article]) -> list[Article]:
     for index, article in enumerate(articles):
         for address in {article.url, article.canonical_url} - {None}:
             assert address is not None
-            groups.join(index, first_with_url.setdefault(normalize_url(address), index))
-        groups.join(index, first_with_id.setdefault(article.id, index))
+            groups.union(index, first_with_url.setdefault(normalize_url(address), index))
+        groups.union(index, first_with_id.setdefault(article.id, index))
         words = _words(article.text)
         if words:
-            groups.join(index, first_with_words.setdefault(tuple(words), index))
+            groups.union(index, first_with_words.setdefault(tuple(words), index))
         shingles = _shingles(words)
         # Only articles sharing a shingle are compared, so the cost grows with the
         # shingles articles have in common, not with the number of pairs.
@@ -143,30 +128,10 @@ def dedupe_articles(articles: Sequence[Article]) -> list[Article]:
             if _overlap_is_copy(
                 count, len(shingles), shingle_counts[other]
             ) and _holds_every_sentence(sentence_keys(index), sentence_keys(other)):
-                groups.join(index, other)
+                groups.union(index, other)
         shingle_counts.append(len(shingles))
-    members: defaultdict[int, list[int]] = defaultdict(list)
-    for index in range(len(articles)):
-        members[groups.root(index)].append(index)
-    return [_merge([articles[i] for i in group]) for group in members.values()]
-
-
-class _Groups:
-    """Union-find over article positions."""
-
-    def __init__(self, size: int) -> None:
-        self._parent = list(range(size))
-
-    def root(self, index: int) -> int:
-        while self._parent[index] != index:
-            self._parent[index] = self._parent[self._parent[index]]
-            index = self._parent[index]
-        return index
-
-    def join(self, first: int, second: int) -> None:
-        roots = sorted((self.root(first), self.root(second)))
-        # The earliest position stays the root, so groups come out in arrival order.
-        self._parent[roots[1]] = roots[0]
+    # Groups come out in arrival order, each in the position of its first copy.
+    return [_merge([articles[i] for i in group]) for group in groups.groups()]
 
 
 def _merge(copies: list[Article]) -> Article:
