@@ -40,3 +40,26 @@ def test_a_bare_year_is_a_date_of_year_precision() -> None:
 def test_weekdays_need_a_publication_date() -> None:
     assert date_named_in("It happened on Monday.", None) is None
     assert date_named_in("It happened on 2 March 2026.", None) == "2026-03-02"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "named"),
+    [
+        ("The bridge closed two days ago.", "2026-03-02"),
+        ("It happened 10 years ago.", "2016"),
+        ("Three months ago the river flooded.", "2025-12"),
+        ("Talks began on Sept. 5 in Geneva.", "2026-09-05"),
+        ("He was arrested on 3 Jan 2025.", "2025-01-03"),
+        ("The plant closed Dec 12, 2024.", "2024-12-12"),
+        # dateparser reads the phrases this module finds, never the sentence: no false May.
+        ("The acid may have reached the reservoir.", None),
+        ("Crews marched on.", None),
+    ],
+)
+def test_forms_dateparser_reads_are_found_here_first(sentence: str, named: str | None) -> None:
+    assert date_named_in(sentence, dt.date(2026, 3, 4)) == named
+
+
+def test_a_relative_or_yearless_form_needs_the_publication_date() -> None:
+    assert date_named_in("The bridge closed two days ago.", None) is None
+    assert date_named_in("Talks began on Sept. 5.", None) is None
