@@ -235,3 +235,11 @@ def test_halve_uses_sentence_boundaries_within_one_paragraph():
 @pytest.mark.parametrize("text", ["A single sentence with no break.", "Ends with a space. "])
 def test_halve_a_single_sentence_is_none(text):
     assert halve(_whole(text)) is None
+
+
+def test_a_long_paragraph_is_cut_where_its_sentences_end_not_after_an_abbreviation() -> None:
+    paragraph = "Dr. Reyne inspected the pier on Sept. 5 at dawn. The crack was long. " * 3
+    chunks = split_into_chunks(paragraph.strip(), max_chars=60)
+
+    for chunk in chunks:
+        assert not chunk.text.endswith(("Dr.", "Sept."))

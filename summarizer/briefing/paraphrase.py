@@ -38,8 +38,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from summarizer.text.dates import MONTHS
 from summarizer.text.union_find import UnionFind
+from summarizer.text.words import MONTHS
 
 __all__ = ["CLOSE", "SAME", "Facts", "facts_of", "join_by_meaning"]
 

@@ -1,11 +1,15 @@
-"""Split long articles on paragraph boundaries so each request fits the model's context."""
+"""Split long articles on paragraph boundaries so each request fits the model's context.
+
+A paragraph too long for one request is cut between its sentences, where
+`text.sentences` ends them (so never after "Dr." or "Sept.").
+"""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+from summarizer.text.sentences import sentence_ends
 
 
 @dataclass(frozen=True)
@@ -53,7 +57,7 @@ def halve(chunk: Chunk) -> list[Chunk] | None:
     """
     text = chunk.text
     boundaries = [m.end() for m in re.finditer(r"\n+", text)]
-    boundaries = boundaries or [m.end() for m in _SENTENCE_END.finditer(text)]
+    boundaries = boundaries or [start for _, start in sentence_ends(text, 0, len(text))]
     boundaries = [b for b in boundaries if 0 < b < len(text)]
     if not boundaries:
         return None
@@ -76,9 +80,9 @@ def _fit(text: str, start: int, end: int, max_chars: int) -> list[tuple[int, int
         return [(start, end)]
     spans: list[tuple[int, int]] = []
     sentence_start = start
-    for match in _SENTENCE_END.finditer(text, start, end):
-        spans.append((sentence_start, match.start()))
-        sentence_start = match.end()
+    for sentence_end, next_start in sentence_ends(text, start, end):
+        spans.append((sentence_start, sentence_end))
+        sentence_start = next_start
     spans.append((sentence_start, end))
     fitted: list[tuple[int, int]] = []
     for span_start, span_end in spans:

@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import re
 
-_MONTHS = (
-    "january|february|march|april|may|june|july|august|september|october|november|december"
-    "|jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec"
+from summarizer.text.words import (
+    MONTH_ABBREVIATIONS,
+    MONTHS,
+    WEEKDAY_ABBREVIATIONS,
+    WEEKDAYS,
 )
-_WEEKDAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|wed|thu|fri|sat|sun"
+
+_MONTHS = "|".join([*MONTHS, *MONTH_ABBREVIATIONS])
+_WEEKDAYS = "|".join([*WEEKDAYS, *WEEKDAY_ABBREVIATIONS])
 _DAY = r"\d{1,2}(?:st|nd|rd|th)?"
 _DATE = (
     rf"(?:(?:{_WEEKDAYS}),? )?"

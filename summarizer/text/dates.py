@@ -15,22 +15,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-MONTHS = (
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-)
-_WEEKDAY = re.compile(r"\b(" + "|".join(_WEEKDAYS) + r")\b", re.IGNORECASE)
+from summarizer.text.words import MONTHS, WEEKDAYS
+
+_WEEKDAY = re.compile(r"\b(" + "|".join(WEEKDAYS) + r")\b", re.IGNORECASE)
 _MONTH_DAY_YEAR = re.compile(
     r"\b(" + "|".join(MONTHS) + r")\s+(\d{1,2})(?:st|nd|rd|th)?(?:,?\s+(\d{4}))?\b",
     re.IGNORECASE,
@@ -89,7 +76,7 @@ def _relative_day(sentence: str, published: dt.date | None) -> dt.date | None:
     weekdays = {match.lower() for match in _WEEKDAY.findall(sentence)}
     if len(weekdays) != 1:
         return None
-    weekday = _WEEKDAYS.index(weekdays.pop())
+    weekday = WEEKDAYS.index(weekdays.pop())
     if _FUTURE.search(sentence):
         return published + dt.timedelta(days=(weekday - published.weekday()) % 7)
     # News reports the past: the latest such weekday on or before publication.

@@ -19,27 +19,16 @@ from dataclasses import dataclass
 from text_to_num import text2num
 
 from summarizer.models import Qualifier
-from summarizer.text.dates import MONTHS
 from summarizer.text.figures import PHRASE_END
+from summarizer.text.words import MONTHS, MULTIPLIERS, NUMBER_WORD_VALUES
 
-_MULTIPLIERS = {"thousand": 1e3, "million": 1e6, "billion": 1e9}
-_WORD_VALUES = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
-    "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19,
-    "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
-    "eighty": 80, "ninety": 90, "hundred": 100, "dozen": 12, "a dozen": 12,
-}  # fmt: skip
+_WORD_VALUES = {**NUMBER_WORD_VALUES, "a dozen": 12}
 # Plural round words name no number: "thousands of fish" is vague.
 _VAGUE_WORDS = "hundreds thousands millions billions dozens several many scores".split()
 _NUMBER = re.compile(
     r"(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?:\s*(thousand|million|billion)\b)?", re.IGNORECASE
 )
-_SPELLED_WORDS = (
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
-    "fifteen sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty "
-    "ninety hundred thousand million billion"
-).split()
+_SPELLED_WORDS = [*(w for w in NUMBER_WORD_VALUES if w != "dozen"), *MULTIPLIERS]
 _SPELLED_WORD = r"(?:" + "|".join(sorted(_SPELLED_WORDS, key=len, reverse=True)) + r")"
 # A run of number words: "Ten thousand", "one hundred and twenty", "twenty-five"; not the
 # multiplier of a figure in digits ("1.5 million").
@@ -152,7 +141,7 @@ def numbers_in_figure(text: str) -> tuple[float, float | None, float | None] | N
     if len(matches) >= 2 and _RANGE_JOINER.match(text[matches[0].end() : matches[1].start()]):
         second = _as_number(matches[1])
         if matches[0][2] is None and matches[1][2] is not None:
-            first *= _MULTIPLIERS[matches[1][2].lower()]
+            first *= MULTIPLIERS[matches[1][2].lower()]
         return (first, first, second)
     return (first, None, None)
 
@@ -174,7 +163,7 @@ def _spelled_number(match: re.Match[str]) -> str:
 
 def _as_number(match: re.Match[str]) -> float:
     value = float(match[1].replace(",", ""))
-    return value * _MULTIPLIERS[match[2].lower()] if match[2] else value
+    return value * MULTIPLIERS[match[2].lower()] if match[2] else value
 
 
 def _closest_span(sentence: str, spans: list[tuple[int, int]], proposed: str) -> tuple[int, int]:

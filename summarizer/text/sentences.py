@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from summarizer.text.words import MONTHS, MULTIPLIERS, NUMBER_WORD_VALUES, WEEKDAYS
+
 # A sentence ends at . ! or ? (optionally followed by a closing quote or bracket) before
 # whitespace and a capital letter, digit or opening quote.
 _BOUNDARY = re.compile(
@@ -51,26 +53,25 @@ _ABBREVIATIONS = frozenset(
         "i.e",
     }
 )
-NUMBER_WORDS = frozenset(
-    "one two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty "
-    "hundred hundreds thousand thousands million millions billion dozen dozens half double "
-    "triple".split()
-)
+_ROUGH_NUMBER_WORDS = "hundreds thousands millions billions dozens half double triple".split()
+NUMBER_WORDS = frozenset([*NUMBER_WORD_VALUES, *MULTIPLIERS, *_ROUGH_NUMBER_WORDS])
 # Sentences that state a figure get a required quantity in the extraction schema.
 _NUMBER = re.compile(r"\d|\b(" + "|".join(sorted(NUMBER_WORDS)) + r")\b", re.IGNORECASE)
 # Sentences that say when something happened may report a timeline event.
 _TIME = re.compile(
-    r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|today|yesterday|tonight|"
-    r"morning|afternoon|evening|overnight|january|february|march|april|may|june|july|august|"
-    r"september|october|november|december|last week|this week|\d{1,2}:\d{2}|a\.m\.|p\.m\.|"
-    r"(?:19|20)\d{2})\b",
+    r"\b("
+    + "|".join(WEEKDAYS)
+    + "|today|yesterday|tonight|morning|afternoon|evening|overnight|"
+    + "|".join(MONTHS)
+    + r"|last week|this week|\d{1,2}:\d{2}|a\.m\.|p\.m\.|(?:19|20)\d{2})\b",
     re.IGNORECASE,
 )
+_MONTH_PREFIXES = "|".join(sorted({month[:3] for month in MONTHS}))
 # Numbers that are dates or clock times, not figures: "March 3, 2026", "4:30 a.m.", "in 2024".
 _DATE_OR_TIME = re.compile(
     r"\b(?:19|20)\d{2}\b|\b\d{1,2}:\d{2}\b|\b\d{1,2}\s*(?:a\.m\.|p\.m\.|am|pm)|"
-    r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?\b|"
-    r"\b\d{1,2}(?:st|nd|rd|th)?\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\b",
+    rf"\b(?:{_MONTH_PREFIXES})[a-z]*\.?\s+\d{{1,2}}(?:st|nd|rd|th)?\b|"
+    rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{_MONTH_PREFIXES})[a-z]*\b",
     re.IGNORECASE,
 )
 _MIN_WORDS = 3
@@ -101,16 +102,28 @@ def split_sentences(text: str) -> list[Sentence]:
     sentences: list[Sentence] = []
     for line in re.finditer(r"[^\n]+", text):
         cursor = line.start()
-        for boundary in _BOUNDARY.finditer(text, line.start(), line.end()):
-            if _ends_with_abbreviation(text[cursor : boundary.start()]):
-                continue
-            end = boundary.start() + len(boundary.group("close"))
+        for end, next_start in sentence_ends(text, line.start(), line.end()):
             sentences.append(Sentence(cursor, end, text[cursor:end]))
-            cursor = boundary.end()
+            cursor = next_start
         if cursor < line.end():
             tail = text[cursor : line.end()].rstrip()
             sentences.append(Sentence(cursor, cursor + len(tail), tail))
     return [s for s in sentences if len(s.text.split()) >= _MIN_WORDS]
+
+
+def sentence_ends(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Where each sentence of `text[start:end]` but the last ends, and the next begins.
+
+    A full stop after an abbreviation ("Dr.", "Sept.", "U.S.") ends no sentence.
+    """
+    ends: list[tuple[int, int]] = []
+    cursor = start
+    for boundary in _BOUNDARY.finditer(text, start, end):
+        if _ends_with_abbreviation(text[cursor : boundary.start()]):
+            continue
+        ends.append((boundary.start() + len(boundary.group("close")), boundary.end()))
+        cursor = boundary.end()
+    return ends
 
 
 def _ends_with_abbreviation(fragment: str) -> bool:
