@@ -23,6 +23,8 @@ from summarizer.errors import ConfigError
 
 StructuredMode = Literal["json_schema", "json_object_schema", "tools", "json", "md_json"]
 STRUCTURED_MODES: tuple[str, ...] = get_args(StructuredMode)
+# What serves the model: an OpenAI-compatible endpoint, or llama.cpp started on 127.0.0.1.
+BackendKind = Literal["remote", "embedded"]
 
 OPENAI_BASE_URL = "https://api.openai.com/v1"
 DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
@@ -76,7 +78,8 @@ _PRICES = "prices"
 class Settings:
     """Everything a run needs to know about where and how to call the model.
 
-    `base_url is None` means the embedded model: a local llama.cpp server is started.
+    What a `base_url` (or its absence) means is decided by `backend_defaults`; a run asks
+    its `runtime.backends.Backend`, made once from these settings (or an injected client).
     """
 
     base_url: str | None
@@ -112,17 +115,9 @@ class Settings:
     top: int = DEFAULT_TOP
 
     @property
-    def embedded(self) -> bool:
-        return self.base_url is None
-
-    @property
     def remote_embeddings(self) -> bool:
         """Sentence vectors come from the endpoint's `/v1/embeddings`, not the local model."""
         return self.embeddings and self.embedding_model is not None
-
-    @property
-    def endpoint_label(self) -> str:
-        return "embedded llama.cpp" if self.base_url is None else self.base_url
 
 
 def default_cache_dir() -> Path:
@@ -135,19 +130,43 @@ def default_store_dir() -> Path:
     return Path(platformdirs.user_data_dir("summarizer"))
 
 
-def default_mode(base_url: str | None) -> StructuredMode:
-    """The structured-output mode that works best with each kind of backend.
+@dataclass(frozen=True, kw_only=True)
+class BackendDefaults:
+    """What a kind of backend brings when the settings do not say otherwise."""
 
-    The embedded llama-cpp-python server answers HTTP 500 to `json_schema` but constrains
-    output to a schema given under `json_object`; OpenAI, vLLM, Ollama and llama.cpp's own
-    `llama-server` accept `json_schema`.
+    kind: BackendKind
+    # The structured-output mode that works best with it.
+    mode: StructuredMode
+    # Requests in flight at once.
+    concurrency: int
+    # The model it serves unless one is named; None: it must be named.
+    model: str | None
+
+
+def backend_defaults(base_url: str | None) -> BackendDefaults:
+    """The one place that decides what a base URL means, and that kind's defaults.
+
+    No base URL means the embedded model: llama.cpp started on 127.0.0.1 with the embedded
+    weights (or the user's GGUF). Its llama-cpp-python server answers HTTP 500 to
+    `json_schema` but constrains output to a schema given under `json_object`, and answers
+    one request at a time. Any base URL is a remote endpoint: OpenAI, vLLM, Ollama and
+    llama.cpp's own `llama-server` accept `json_schema`; only the hosted OpenAI API has a
+    default model.
+
+    `resolve_settings` fills in its defaults from it; `runtime.backends.Backend` asks it
+    what kind of backend a run has.
     """
-    return "json_object_schema" if base_url is None else "json_schema"
-
-
-def default_concurrency(base_url: str | None) -> int:
-    """Requests in flight at once: the embedded server answers one at a time."""
-    return 1 if base_url is None else 4
+    if base_url is None:
+        return BackendDefaults(
+            kind="embedded", mode="json_object_schema", concurrency=1, model=EMBEDDED_MODEL_NAME
+        )
+    openai = base_url.rstrip("/") == OPENAI_BASE_URL
+    return BackendDefaults(
+        kind="remote",
+        mode="json_schema",
+        concurrency=4,
+        model=DEFAULT_OPENAI_MODEL if openai else None,
+    )
 
 
 def resolve_settings(
@@ -249,15 +268,21 @@ def resolve_settings(
     if resolved_base_url is None and resolved_key and resolved_gguf is None:
         # A key with no endpoint means the hosted OpenAI API, as in the openai SDK.
         resolved_base_url = OPENAI_BASE_URL
-    resolved_model = pick("model") or _default_model(resolved_base_url)
-    resolved_mode = pick("mode") or default_mode(resolved_base_url)
+    defaults = backend_defaults(resolved_base_url)
+    resolved_model = pick("model") or defaults.model
+    if resolved_model is None:
+        raise ConfigError(
+            f"no model name given for endpoint {resolved_base_url}",
+            hint="pass --model NAME (model= to resolve_settings) or set SUMMARIZER_MODEL",
+        )
+    resolved_mode = pick("mode") or defaults.mode
     if resolved_mode not in STRUCTURED_MODES:
         raise ConfigError(
             f"unknown structured-output mode {resolved_mode!r}",
             hint=f"use one of: {', '.join(STRUCTURED_MODES)}",
         )
     resolved_embedding_model: str | None = pick("embedding_model") or None
-    if resolved_embedding_model is not None and resolved_base_url is None:
+    if resolved_embedding_model is not None and defaults.kind == "embedded":
         raise ConfigError(
             f"embedding model {resolved_embedding_model!r} is served by an endpoint, and none "
             "is set (the embedded model serves no embeddings)",
@@ -281,7 +306,7 @@ def resolve_settings(
         concurrency=_as_int(
             "concurrency",
             pick("concurrency"),
-            default=default_concurrency(resolved_base_url),
+            default=defaults.concurrency,
             minimum=1,
         ),
         cache_dir=(Path(pick("cache_dir") or default_cache_dir()).expanduser() if cache else None),
@@ -300,17 +325,6 @@ def resolve_settings(
             minimum=1,
         ),
         top=_as_int("top", pick("top"), default=DEFAULT_TOP, minimum=1),
-    )
-
-
-def _default_model(base_url: str | None) -> str:
-    if base_url is None:
-        return EMBEDDED_MODEL_NAME
-    if base_url.rstrip("/") == OPENAI_BASE_URL:
-        return DEFAULT_OPENAI_MODEL
-    raise ConfigError(
-        f"no model name given for endpoint {base_url}",
-        hint="pass --model NAME or set SUMMARIZER_MODEL",
     )
 
 

@@ -46,10 +46,10 @@ from summarizer.models import (
     TokenUsage,
 )
 from summarizer.runtime.backend import open_backend
+from summarizer.runtime.backends import Backend, client_base_url
 from summarizer.runtime.concurrency import all_in_order
 from summarizer.runtime.embeddings import LocalEmbedder
 from summarizer.runtime.llm import StructuredLLM
-from summarizer.runtime.pricing import estimate_cost
 from summarizer.runtime.progress import (
     ArticleRef,
     ProgressCallback,
@@ -84,8 +84,11 @@ def brief(
 
     Args:
         sources: what to brief (see `gather.gather_articles` for how a `str` is read).
-        settings: where and how to call the model (default: `resolve_settings()`).
-        client: an `openai` client to use instead of making one (sync or async).
+        settings: where and how to call the model (default: `resolve_settings()`, or with a
+            `client`, `resolve_settings(base_url=<the client's base URL>)`).
+        client: an `openai` client to use instead of making one (sync or async). It is the
+            run's endpoint: its base URL names it in `stats.endpoint` and the response
+            cache, whatever `settings.base_url` says; the model is the settings'.
         on_progress: called with each step of the run, a `ProgressEvent`: its `stage`,
             article, counts, tokens spent so far and seconds elapsed; `str(event)` is the
             line the command line prints for it (it used to be called with that line).
@@ -147,8 +150,11 @@ async def abrief(
 ) -> Briefing:
     """Async `brief`: the same arguments and result."""
     started = time.monotonic()
-    settings = settings or resolve_settings()
-    budget = Budget.for_settings(settings)
+    if settings is None:
+        # An injected client is the endpoint: its defaults (model, mode, concurrency) apply.
+        settings = resolve_settings(base_url=None if client is None else client_base_url(client))
+    backend = Backend.for_run(settings, client)
+    budget = Budget.for_run(settings, backend)
     progress = ProgressReporter(on_progress, started=started, budget=budget)
     if new_only and settings.data_dir is None:
         raise ConfigError(
@@ -170,13 +176,13 @@ async def abrief(
     if new_only:
         articles, seen_before = _unseen(articles, settings, progress)
         if not articles:
-            briefing = _nothing_new(settings, seen_before, gathered, started)
+            briefing = _nothing_new(settings, backend, seen_before, gathered, started)
             progress.report(ProgressStage.DONE, done_message(briefing), claims=0, events=0)
             return briefing
     progress.articles_total = len(articles)
     progress.report(
         ProgressStage.READING,
-        f"read {len(articles)} article(s); model {settings.model} at {settings.endpoint_label}, "
+        f"read {len(articles)} article(s); model {backend.model} at {backend.label}, "
         f"{settings.concurrency} request(s) at a time",
     )
     # Fetched and verified before any model work, so that a missing embedding model fails
@@ -189,6 +195,7 @@ async def abrief(
             settings,
             client,
             on_start=lambda message: progress.report(ProgressStage.STARTING_MODEL, message),
+            backend=backend,
         ) as llm:
             outcomes = await all_in_order(
                 run.extract(llm, cache, number, article)
@@ -233,8 +240,8 @@ async def abrief(
         claims=parts.claims,
         disagreements=parts.disagreements,
         stats=RunStats(
-            model=settings.model,
-            endpoint=settings.endpoint_label,
+            model=backend.model,
+            endpoint=backend.label,
             articles=len(articles),
             llm_calls=usage.calls,
             reasks=usage.reasks,
@@ -242,7 +249,7 @@ async def abrief(
             prompt_tokens=usage.prompt_tokens,
             completion_tokens=usage.completion_tokens,
             cache_hits=usage.cache_hits,
-            cost_usd=_total_cost(estimate_cost(settings, usage), merged.embeddings),
+            cost_usd=_total_cost(backend.cost_of(usage), merged.embeddings),
             concurrency=settings.concurrency,
             wall_seconds=round(time.monotonic() - started, 2),
             stopped_by_budget=budget.exceeded,
@@ -251,7 +258,7 @@ async def abrief(
                     source=source_label(article),
                     outcome=outcome.outcome,
                     usage=outcome.usage,
-                    cost_usd=estimate_cost(settings, outcome.usage),
+                    cost_usd=backend.cost_of(outcome.usage),
                 )
                 for article, outcome in zip(articles, outcomes, strict=True)
             ],
@@ -446,7 +453,11 @@ def _unseen(
 
 
 def _nothing_new(
-    settings: Settings, seen_before: list[str], gathered: Gathered, started: float
+    settings: Settings,
+    backend: Backend,
+    seen_before: list[str],
+    gathered: Gathered,
+    started: float,
 ) -> Briefing:
     return Briefing(
         generated_at=dt.datetime.now(dt.UTC),
@@ -455,8 +466,8 @@ def _nothing_new(
         claims=[],
         disagreements=[],
         stats=RunStats(
-            model=settings.model,
-            endpoint=settings.endpoint_label,
+            model=backend.model,
+            endpoint=backend.label,
             articles=len(seen_before),
             llm_calls=0,
             reasks=0,

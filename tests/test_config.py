@@ -15,6 +15,7 @@ from summarizer.config import (
     OPENAI_BASE_URL,
     PLACEHOLDER_API_KEY,
     STRUCTURED_MODES,
+    backend_defaults,
     resolve_settings,
 )
 from summarizer.errors import ConfigError, UserError
@@ -43,8 +44,7 @@ def write_config(tmp_path: Path):
 def test_nothing_configured_means_the_embedded_model(no_file):
     settings = resolve_settings(environ={}, config_file=no_file)
     assert settings.base_url is None
-    assert settings.embedded
-    assert settings.endpoint_label == "embedded llama.cpp"
+    assert backend_defaults(settings.base_url).kind == "embedded"
     assert settings.model == EMBEDDED_MODEL_NAME
     assert settings.mode == "json_object_schema"
     assert settings.api_key == PLACEHOLDER_API_KEY
@@ -62,7 +62,7 @@ def test_a_key_alone_means_the_hosted_openai_api(no_file):
     assert settings.model == DEFAULT_OPENAI_MODEL
     assert settings.mode == "json_schema"
     assert settings.api_key == "sk-test"
-    assert not settings.embedded
+    assert backend_defaults(settings.base_url).kind == "remote"
 
 
 def test_a_key_with_a_gguf_stays_local(no_file, tmp_path):
@@ -96,7 +96,6 @@ def test_custom_base_url_with_a_model(no_file):
         base_url=LOCAL_URL + "/", model="local-model", environ={}, config_file=no_file
     )
     assert settings.base_url == LOCAL_URL
-    assert settings.endpoint_label == LOCAL_URL
     assert settings.model == "local-model"
     assert settings.mode == "json_schema"
     assert settings.api_key == PLACEHOLDER_API_KEY
@@ -242,7 +241,7 @@ def test_non_utf8_config_file_is_a_config_error(tmp_path):
 
 def test_a_folder_in_place_of_the_config_file_is_ignored(tmp_path):
     settings = resolve_settings(environ={}, config_file=tmp_path)
-    assert settings.embedded
+    assert backend_defaults(settings.base_url).kind == "embedded"
 
 
 # --- speed and cost settings -------------------------------------------------------------

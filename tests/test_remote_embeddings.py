@@ -15,6 +15,7 @@ import pytest
 from benchmarks.openai_stub import EMBEDDING_DIMENSIONS, STUB_MODEL, StubServer, stub_vector
 from summarizer import Briefing, ConfigError, Settings, brief, resolve_settings
 from summarizer.runtime.backend import open_backend
+from summarizer.runtime.backends import Backend
 from summarizer.runtime.embeddings import LocalEmbedder, Matrix
 from summarizer.runtime.llm import Deadline
 from summarizer.runtime.remote_embeddings import BATCH_TEXTS, RemoteEmbedder
@@ -205,7 +206,7 @@ def test_a_cost_budget_needs_the_embedding_models_price(tmp_path: Path) -> None:
         config_file=tmp_path / "absent.toml",
     )
     with pytest.raises(ConfigError, match="unpriced-embedder"):
-        Budget.for_settings(settings)
+        Budget.for_run(settings, Backend.for_run(settings))
 
 
 def test_the_local_models_vectors_are_cached_too(

@@ -31,7 +31,6 @@ from summarizer.errors import BudgetExceeded, ProviderError, first_line
 from summarizer.extraction.prompts import load_prompt
 from summarizer.models import AdjudicationUsage, Claim, Event
 from summarizer.runtime.llm import Deadline, StructuredLLM, Truncated, Unparseable
-from summarizer.runtime.pricing import estimate_cost
 from summarizer.runtime.usage import Budget, UsageMeter
 from summarizer.storage.cache import ResponseCache
 
@@ -119,7 +118,7 @@ class Adjudicator:
             failed=self.failed,
             left_unasked=self.left_unasked,
             usage=usage,
-            cost_usd=estimate_cost(self._llm.settings, usage),
+            cost_usd=self._llm.backend.cost_of(usage),
         )
 
     def warnings(self) -> list[str]:
@@ -169,7 +168,7 @@ class Adjudicator:
                 key,
                 answer.model_dump(mode="json"),
                 model=self._llm.settings.model,
-                endpoint=self._llm.endpoint,
+                endpoint=self._llm.backend.identity,
                 prompt_tokens=meter.prompt_tokens,
                 completion_tokens=meter.completion_tokens,
             )

@@ -96,7 +96,7 @@ async def merge_run(
         source = RemoteEmbedder(
             llm,
             model=settings.embedding_model,
-            endpoint=settings.endpoint_label,
+            endpoint=llm.backend.label,
             meter=meter,
             # The whole stage has one article's allowance, retries included.
             deadline=Deadline(settings.article_deadline),
@@ -105,7 +105,7 @@ async def merge_run(
     else:
         source = local or LocalEmbedder()
     return await asyncio.to_thread(
-        _merge, articles, extractions, settings, source, meter, adjudicator
+        _merge, articles, extractions, settings, source, meter, adjudicator, llm.backend.label
     )
 
 
@@ -116,6 +116,7 @@ def _merge(
     source: IdentifiedEmbedder,
     meter: UsageMeter,
     adjudicator: Adjudicator | None,
+    endpoint: str,
 ) -> MergedRun:
     warnings: list[str] = []
     with _open_vector_cache(settings) as cache:
@@ -131,7 +132,7 @@ def _merge(
     price = embedding_price_of(settings)
     usage = EmbeddingUsage(
         model=source.name,
-        endpoint=settings.endpoint_label if settings.remote_embeddings else LOCAL_ENDPOINT,
+        endpoint=endpoint if settings.remote_embeddings else LOCAL_ENDPOINT,
         texts=embedder.texts,
         cache_hits=embedder.cache_hits,
         computed=embedder.computed,

@@ -200,7 +200,7 @@ class _ChunkAsker:
         prompt_tokens, completion_tokens = stored["tokens"]
         return {
             "model": self.llm.settings.model,
-            "endpoint": self.llm.endpoint,
+            "endpoint": self.llm.backend.identity,
             "prompt_tokens": prompt_tokens,
             "completion_tokens": completion_tokens,
         }

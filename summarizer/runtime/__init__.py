@@ -1,6 +1,7 @@
-"""What runs the model and counts its cost: the endpoint or embedded llama.cpp backend,
-the structured LLM client, token usage and prices, the sentence-embedding models,
-concurrency helpers, progress events and the setup check (`doctor`).
+"""What runs the model and counts its cost: the endpoint or embedded llama.cpp backend
+(which one a run has is decided once, in `backends`), the structured LLM client, token
+usage and prices, the sentence-embedding models, concurrency helpers, progress events and
+the setup check (`doctor`).
 
 May import: the core, `summarizer.text` and `summarizer.storage`.
 """

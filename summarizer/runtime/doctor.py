@@ -25,6 +25,7 @@ import httpx2
 
 from summarizer.config import Settings
 from summarizer.errors import ConfigError
+from summarizer.runtime.backends import Backend
 from summarizer.runtime.embedded_server import LLAMA_CPP_PYTHON_VERSION, missing_runtime_modules
 from summarizer.runtime.embedding_weights import (
     EMBEDDING_MODEL_NAME,
@@ -93,18 +94,20 @@ def check_setup(
         One check each for the endpoint, model, embedded runtime, embedding model,
         response cache, vector cache and article store, in that order.
     """
-    if settings.base_url is None:
-        checks = [_embedded_endpoint(), _embedded_model(settings), _embedded_runtime()]
+    backend = Backend.for_run(settings)
+    if backend.embedded:
+        checks = [_embedded_endpoint(backend), _embedded_model(backend), _embedded_runtime()]
         listing = None
     else:
-        listing = _list_models(settings.base_url, settings.api_key, http_client, timeout)
+        assert backend.base_url is not None
+        listing = _list_models(backend.base_url, settings.api_key, http_client, timeout)
         checks = [
             listing.check,
-            _listed("model", settings.model, listing),
+            _listed("model", backend.model, listing),
             SetupCheck(
                 name="embedded runtime",
                 status="off",
-                detail=f"not used: the model is served at {settings.base_url}",
+                detail=f"not used: the model is served at {backend.label}",
             ),
         ]
     return [
@@ -189,24 +192,25 @@ def _listed(name: str, model: str, listing: _Listing) -> SetupCheck:
     )
 
 
-def _embedded_endpoint() -> SetupCheck:
+def _embedded_endpoint(backend: Backend) -> SetupCheck:
     return SetupCheck(
         name="endpoint",
         status="ok",
-        detail="embedded llama.cpp: a run starts it on 127.0.0.1 when it first needs the model",
+        detail=f"{backend.label}: a run starts it on 127.0.0.1 when it first needs the model",
     )
 
 
-def _embedded_model(settings: Settings) -> SetupCheck:
-    if settings.gguf is not None:
-        if settings.gguf.is_file():
-            size = settings.gguf.stat().st_size
-            detail = f"{settings.gguf} ({size / 1e9:.2f} GB; a GGUF of your own, not verified)"
+def _embedded_model(backend: Backend) -> SetupCheck:
+    gguf = backend.gguf
+    if gguf is not None:
+        if gguf.is_file():
+            size = gguf.stat().st_size
+            detail = f"{gguf} ({size / 1e9:.2f} GB; a GGUF of your own, not verified)"
             return SetupCheck(name="model", status="ok", detail=detail)
         return SetupCheck(
             name="model",
             status="problem",
-            detail=f"--gguf {settings.gguf}: no such file",
+            detail=f"--gguf {gguf}: no such file",
             hint="pass the path of a .gguf file, or drop --gguf for the default model",
         )
     verified = verified_embedded_weights()

@@ -47,8 +47,9 @@ from tenacity.stop import stop_base
 
 from summarizer.config import Settings, StructuredMode
 from summarizer.errors import ProviderError
+from summarizer.runtime.backends import Backend
 from summarizer.runtime.usage import UsageMeter
-from summarizer.storage.cache import cache_key, endpoint_identity
+from summarizer.storage.cache import cache_key
 
 _Model = TypeVar("_Model", bound=BaseModel)
 _Response = TypeVar("_Response", ChatCompletion, CreateEmbeddingResponse)
@@ -103,6 +104,9 @@ class StructuredLLM:
     whose calls then run in a worker thread), or an async factory that makes it when the
     first request is due. Its SDK-level retries are switched off here. One instance belongs
     to one event loop.
+
+    `backend` says what answers (`Backend.for_run`); by default, an injected client is the
+    endpoint at its own base URL, and a factory serves what the settings name.
     """
 
     def __init__(
@@ -110,14 +114,17 @@ class StructuredLLM:
         client: Client | ClientFactory,
         settings: Settings,
         *,
+        backend: Backend | None = None,
         check_backend: Callable[[], None] | None = None,
     ) -> None:
         self._client: Client | None = None
         self._factory: ClientFactory | None = None
         if isinstance(client, openai.AsyncOpenAI | openai.OpenAI):
             self._client = client.with_options(max_retries=0)
+            self._backend = backend or Backend.for_run(settings, client)
         else:
             self._factory = client
+            self._backend = backend or Backend.for_run(settings)
         self._settings = settings
         self._slots = asyncio.Semaphore(settings.concurrency)
         self._connecting = asyncio.Lock()
@@ -127,6 +134,11 @@ class StructuredLLM:
     @property
     def settings(self) -> Settings:
         return self._settings
+
+    @property
+    def backend(self) -> Backend:
+        """What answers: its label, cache identity and price."""
+        return self._backend
 
     async def complete(
         self,
@@ -201,11 +213,6 @@ class StructuredLLM:
         body = {"model": model, "input": list(texts), "encoding_format": "float"}
         return await self._send("/embeddings", body, CreateEmbeddingResponse, deadline, meter)
 
-    @property
-    def endpoint(self) -> str:
-        """Which server answers, as the response cache records it (`cache.endpoint_identity`)."""
-        return endpoint_identity(self._settings.base_url, self._settings.gguf)
-
     def answer_key(
         self, messages: Sequence[Mapping[str, str]], schema: Mapping[str, Any], text: str
     ) -> str:
@@ -214,7 +221,7 @@ class StructuredLLM:
         settings = self._settings
         return cache_key(
             model=settings.model,
-            endpoint=self.endpoint,
+            endpoint=self._backend.identity,
             messages=messages,
             schema=schema,
             chunk_text=text,
@@ -314,15 +321,14 @@ class StructuredLLM:
                         raise
         except openai.APIStatusError as error:
             raise ProviderError(
-                f"{self._settings.endpoint_label} answered HTTP {error.status_code}: "
-                f"{_short(error.message)}",
+                f"{self._backend.label} answered HTTP {error.status_code}: {_short(error.message)}",
                 status_code=error.status_code,
                 retryable=error.status_code in _TRANSIENT_STATUS,
                 hint=_status_hint(error.status_code),
             ) from None
         except (openai.APIConnectionError, openai.APITimeoutError) as error:
             raise ProviderError(
-                f"cannot reach {self._settings.endpoint_label}: {_short(str(error))}",
+                f"cannot reach {self._backend.label}: {_short(str(error))}",
                 retryable=True,
                 hint="check --base-url and that the server is running",
             ) from None

@@ -5,8 +5,9 @@ Overridable per model: `[prices]` in the config file, or `prices=` to `resolve_s
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from summarizer.config import Settings
-from summarizer.models import TokenUsage
 
 # US dollars per million (prompt, completion) tokens; public list prices, which drift:
 # override them rather than trusting them for billing.
@@ -25,13 +26,19 @@ PRICES_PER_MILLION: dict[str, tuple[float, float]] = {
 }
 
 
-def price_of(settings: Settings) -> tuple[float, float] | None:
-    """$ per million (prompt, completion) tokens: 0 on the embedded model, None if unknown."""
-    if settings.model in settings.prices:
-        return settings.prices[settings.model]
-    if settings.embedded:
+def price_of(
+    model: str, prices: Mapping[str, tuple[float, float]], *, runs_locally: bool
+) -> tuple[float, float] | None:
+    """$ per million (prompt, completion) tokens of `model`: the configured `prices` first,
+    then 0 if it runs on this machine, then the built-in table; None if unknown.
+
+    A run asks its backend (`Backend.price`), which knows whether it runs locally.
+    """
+    if model in prices:
+        return prices[model]
+    if runs_locally:
         return (0.0, 0.0)
-    return PRICES_PER_MILLION.get(settings.model)
+    return PRICES_PER_MILLION.get(model)
 
 
 def embedding_price_of(settings: Settings) -> tuple[float, float] | None:
@@ -39,17 +46,7 @@ def embedding_price_of(settings: Settings) -> tuple[float, float] | None:
     name = settings.embedding_model
     if not settings.remote_embeddings or name is None:
         return (0.0, 0.0)
-    if name in settings.prices:
-        return settings.prices[name]
-    return PRICES_PER_MILLION.get(name)
-
-
-def estimate_cost(settings: Settings, usage: TokenUsage) -> float | None:
-    """Dollar cost of `usage`, or None when the model's price is unknown."""
-    price = price_of(settings)
-    if price is None:
-        return None
-    return cost_of(price, usage.prompt_tokens, usage.completion_tokens)
+    return price_of(name, settings.prices, runs_locally=False)
 
 
 def cost_of(price: tuple[float, float], prompt_tokens: int, completion_tokens: int) -> float:

@@ -15,7 +15,8 @@ from typing import Any
 from summarizer.config import Settings
 from summarizer.errors import BudgetExceeded, ConfigError
 from summarizer.models import TokenUsage
-from summarizer.runtime.pricing import cost_of, embedding_price_of, price_of
+from summarizer.runtime.backends import Backend
+from summarizer.runtime.pricing import cost_of, embedding_price_of
 
 
 @dataclass
@@ -32,15 +33,15 @@ class Budget:
     exceeded: str | None = None
 
     @classmethod
-    def for_settings(cls, settings: Settings) -> Budget:
-        """The run's budget.
+    def for_run(cls, settings: Settings, backend: Backend) -> Budget:
+        """The budget of a run with `settings` on `backend` (which prices its model).
 
         Raises:
             ConfigError: a dollar budget for a model whose price is unknown.
         """
-        price, embedding_price = price_of(settings), embedding_price_of(settings)
+        price, embedding_price = backend.price, embedding_price_of(settings)
         if settings.max_cost is not None:
-            unpriced = settings.model if price is None else None
+            unpriced = backend.model if price is None else None
             if embedding_price is None:
                 unpriced = unpriced or settings.embedding_model
             if unpriced is not None:

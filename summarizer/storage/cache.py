@@ -1,10 +1,11 @@
 """The response cache: a model's answer for one chunk is paid for once.
 
 An SQLite file under the user's cache directory maps a content address to the answer.
-The address hashes everything that decides the answer: model, endpoint kind, the prompt
-messages (which carry the chunk's text), the response schema and the generation
-parameters. Anything that changes one of them changes the address, so stale answers are
-never served; they just stop being used (`summarizer cache clear` drops them).
+The address hashes everything that decides the answer: model, endpoint (the backend's
+identity: its URL, or the embedded weights), the prompt messages (which carry the chunk's
+text), the response schema and the generation parameters. Anything that changes one of
+them changes the address, so stale answers are never served; they just stop being used
+(`summarizer cache clear` drops them).
 
 Each answer is committed as soon as its chunk is done, so a run that is killed keeps every
 finished chunk. WAL mode and a busy timeout let two runs share the file. A cache that
@@ -20,11 +21,9 @@ import sqlite3
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from summarizer.config import EMBEDDED_MODEL_SHA256
 from summarizer.storage.sqlite_files import SharedFile
 
 # Bumped when the meaning of a stored answer changes, so old rows are never misread.
@@ -64,24 +63,6 @@ def cache_key(
         "parameters": dict(sorted(parameters.items())),
     }
     return _digest(material)
-
-
-@lru_cache(maxsize=8)
-def endpoint_identity(base_url: str | None, gguf: Path | None) -> str:
-    """Which server answers, for `cache_key`: a URL, or the embedded weights (their size and
-    date if custom).
-
-    Looked up once per run's endpoint, not once per request.
-    """
-    if base_url is not None:
-        return base_url
-    if gguf is None:
-        return f"embedded:{EMBEDDED_MODEL_SHA256}"
-    try:
-        stat = gguf.stat()
-    except OSError:
-        return f"embedded:{gguf}"
-    return f"embedded:{gguf.resolve()}:{stat.st_size}:{stat.st_mtime_ns}"
 
 
 @dataclass(frozen=True)
