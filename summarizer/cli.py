@@ -15,15 +15,14 @@ from typing import Annotated, NoReturn
 import typer
 from rich.console import Console
 
-# typer vendors click (from 0.29); its usage errors (bad or missing options, unknown
-# commands) are these. Pinned below 1.0 in pyproject.toml; tests/test_cli.py runs them.
-try:
-    from typer._click.exceptions import UsageError
-except ImportError:  # a typer that uses click itself again
-    from click.exceptions import UsageError  # type: ignore[assignment]
-
 from summarizer.config import STRUCTURED_MODES, resolve_settings
-from summarizer.errors import InputError, RunError, SummarizerError, UserError
+from summarizer.errors import (
+    DependencyVersionError,
+    InputError,
+    RunError,
+    SummarizerError,
+    UserError,
+)
 from summarizer.inputs.feeds import parse_since
 from summarizer.inputs.gather import Window
 from summarizer.pipeline import brief as run_brief
@@ -520,6 +519,12 @@ def main() -> None:
     """Console entry point: run the app, turning our errors into one line and an exit code."""
     # Libraries (instructor) log failures we already report in one line; keep stderr ours.
     logging.getLogger().addHandler(logging.NullHandler())
+    try:
+        # Imported here rather than at the top, so that a typer of another release than the
+        # adapter is written for is reported as one line too.
+        from summarizer.runtime.adapters import typer_internals
+    except DependencyVersionError as error:
+        _fail(error, 2)
     # What the imports built lives as long as the process: keep it out of the cyclic
     # collector's full passes, which otherwise rescan it again and again (0.15-0.2 s of a
     # 3 s run at concurrency 16; docs/performance.md). A library leaves this to its caller.
@@ -527,9 +532,9 @@ def main() -> None:
     try:
         # Not standalone: click would print its usage errors as a box; ours are one line.
         code = app(standalone_mode=False)
-    except UsageError as error:
-        typer.echo(f"error: {_usage_error(error)}", err=True)
-        raise SystemExit(error.exit_code) from None
+    except typer_internals.UsageError as error:
+        typer.echo(f"error: {typer_internals.usage_message(error)}", err=True)
+        raise SystemExit(typer_internals.usage_exit_code(error)) from None
     except typer.Abort:
         raise SystemExit(130) from None
     except UserError as error:
@@ -548,13 +553,6 @@ def main() -> None:
     # --help, typer.Exit and Ctrl-C come back as an exit code, a finished command as None.
     if isinstance(code, int) and code != 0:
         raise SystemExit(code)
-
-
-def _usage_error(error: UsageError) -> str:
-    message = " ".join(error.format_message().split())
-    if error.ctx is None:
-        return message
-    return f"{message} (see '{error.ctx.command_path} --help')"
 
 
 def _fail(error: SummarizerError, code: int) -> NoReturn:

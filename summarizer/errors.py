@@ -3,6 +3,7 @@
     SummarizerError                  base; every error carries `hint` (how to fix it)
     ├── UserError                    the caller's mistake: fix the input or settings
     │   ├── ConfigError              missing or invalid configuration
+    │   │   └── DependencyVersionError   a library is not the release its adapter was written for
     │   └── InputError               an article, path or URL that can't be read
     └── RunError                     a failure while running; `retryable`: may trying again help
         ├── ProviderError            the model endpoint failed (`status_code` when it answered)
@@ -37,6 +38,29 @@ class UserError(SummarizerError):
 
 class ConfigError(UserError):
     """Configuration is missing or invalid."""
+
+
+class DependencyVersionError(ConfigError):
+    """An installed library is not the release whose internals our adapter for it uses
+    (summarizer/runtime/adapters/). Raised when the adapter is imported, where a traceback
+    may be all a caller sees: its text is the one line, fix included."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        hint: str | None = None,
+        distribution: str,
+        found: str | None,
+        expected: str,
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.distribution = distribution
+        self.found = found
+        self.expected = expected
+
+    def __str__(self) -> str:
+        return self.one_line()
 
 
 class InputError(UserError):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.machinery
+import importlib.metadata
 import json
 import os
 import re
@@ -23,6 +24,7 @@ from summarizer.errors import ConfigError, EmbeddedModelError
 from summarizer.runtime import embedded_server
 from summarizer.runtime.embedded_server import (
     EMBEDDED_MODEL_ALIAS,
+    LLAMA_CPP_PYTHON_VERSION,
     EmbeddedServer,
     LaunchSpec,
     llama_cpp_server_command,
@@ -294,6 +296,16 @@ def pretend_installed(monkeypatch: pytest.MonkeyPatch, *names: str) -> None:
         monkeypatch.setitem(sys.modules, name, module)
 
 
+def pretend_llama_cpp_python(monkeypatch: pytest.MonkeyPatch, version: str) -> None:
+    """Make `importlib.metadata` answer `version` for llama-cpp-python."""
+    real = importlib.metadata.version
+    monkeypatch.setattr(
+        importlib.metadata,
+        "version",
+        lambda name: version if name == "llama-cpp-python" else real(name),
+    )
+
+
 RUNTIME_MODULES = ("llama_cpp", "uvicorn", "fastapi", "sse_starlette", "pydantic_settings")
 
 
@@ -312,6 +324,7 @@ def test_missing_runtime_raises_config_error(
 
 def test_llama_cpp_command_line(model_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     pretend_installed(monkeypatch, *RUNTIME_MODULES)
+    pretend_llama_cpp_python(monkeypatch, LLAMA_CPP_PYTHON_VERSION)
     spec = LaunchSpec(
         model_path=model_file,
         host="127.0.0.1",

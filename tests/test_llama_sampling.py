@@ -19,7 +19,10 @@ llama_module = pytest.importorskip("llama_cpp.llama")
 from summarizer.extraction.drafts import response_model_for  # noqa: E402
 from summarizer.extraction.extract import build_messages  # noqa: E402
 from summarizer.inputs.ingest import article_from_text  # noqa: E402
-from summarizer.runtime.llama_server import _fix_grammar_literal_escaping, _sample_grammar_last  # noqa: E402
+from summarizer.runtime.adapters.llama_cpp_internals import (  # noqa: E402
+    escape_backslashes_in_grammar_literals,
+)
+from summarizer.runtime.llama_server import _sample_grammar_last  # noqa: E402
 from summarizer.runtime.weights import ensure_embedded_weights  # noqa: E402
 from summarizer.text.sentences import split_sentences  # noqa: E402
 
@@ -34,7 +37,7 @@ ARTICLE = (
 
 @pytest.fixture(scope="module")
 def llama() -> Iterator[Any]:
-    _fix_grammar_literal_escaping()
+    escape_backslashes_in_grammar_literals()
     model = llama_module.Llama(
         model_path=str(ensure_embedded_weights()), n_ctx=4096, n_threads=2, verbose=False
     )
@@ -63,14 +66,13 @@ def _answer(llama: Any) -> str:
 
 
 def test_grammar_last_sampling_writes_the_same_answer(llama: Any) -> None:
-    stock_init = llama_module.Llama._init_sampler
     stock = _answer(llama)
+    restore = _sample_grammar_last()
     try:
-        _sample_grammar_last()
         grammar_last = _answer(llama)
         used = type(llama._sampler).__name__
     finally:
-        llama_module.Llama._init_sampler = stock_init
+        restore()
 
     assert used == "GrammarLastGreedy"
     assert grammar_last == stock

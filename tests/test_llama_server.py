@@ -13,14 +13,16 @@ import pytest
 llama_grammar = pytest.importorskip("llama_cpp.llama_grammar")
 
 from summarizer.extraction.drafts import response_model_for  # noqa: E402
-from summarizer.runtime.llama_server import _fix_grammar_literal_escaping  # noqa: E402
+from summarizer.runtime.adapters.llama_cpp_internals import (  # noqa: E402
+    escape_backslashes_in_grammar_literals,
+)
 from summarizer.text.sentences import split_sentences  # noqa: E402
 
 QUOTED = '"We are deeply sorry," the spokesperson said. A path C:\\temp was named on Monday.'
 
 
 def _grammar(schema: dict[str, object]) -> str:
-    _fix_grammar_literal_escaping()
+    escape_backslashes_in_grammar_literals()
     converter = llama_grammar.SchemaConverter(
         prop_order={}, allow_fetch=False, dotall=False, raw_pattern=False
     )

@@ -25,8 +25,9 @@ import httpx2
 
 from summarizer.config import Settings
 from summarizer.errors import ConfigError
+from summarizer.runtime.adapters.versions import LLAMA_CPP_PYTHON
 from summarizer.runtime.backends import Backend
-from summarizer.runtime.embedded_server import LLAMA_CPP_PYTHON_VERSION, missing_runtime_modules
+from summarizer.runtime.embedded_server import missing_runtime_modules
 from summarizer.runtime.embedding_weights import (
     EMBEDDING_MODEL_NAME,
     embedding_model_dir,
@@ -239,6 +240,12 @@ def _embedded_runtime() -> SetupCheck:
             detail=f"not installed (missing: {', '.join(missing)})",
             hint=_INSTALL_HINT,
         )
+    other_release = LLAMA_CPP_PYTHON.problem()
+    if other_release is not None:
+        # The embedded runtime will not start with it (adapters/llama_cpp_internals.py).
+        return SetupCheck(
+            name=name, status="problem", detail=other_release.message, hint=other_release.hint
+        )
     version = metadata.version("llama-cpp-python")
     reason = _import_problem("llama_cpp")
     if reason is not None:
@@ -248,15 +255,9 @@ def _embedded_runtime() -> SetupCheck:
             detail=f"llama-cpp-python {version} does not import: {reason}",
             hint=_INSTALL_HINT,
         )
-    detail = f"llama-cpp-python {version} with its server extra imports"
-    if version != LLAMA_CPP_PYTHON_VERSION:
-        return SetupCheck(
-            name=name,
-            status="warning",
-            detail=f"{detail}; summarizer is written for {LLAMA_CPP_PYTHON_VERSION}",
-            hint=_INSTALL_HINT,
-        )
-    return SetupCheck(name=name, status="ok", detail=detail)
+    return SetupCheck(
+        name=name, status="ok", detail=f"llama-cpp-python {version} with its server extra imports"
+    )
 
 
 def _import_problem(module: str) -> str | None:

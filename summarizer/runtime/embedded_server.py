@@ -30,6 +30,7 @@ from typing import Self
 import httpx2
 
 from summarizer.errors import ConfigError, EmbeddedModelError
+from summarizer.runtime.adapters.versions import LLAMA_CPP_PYTHON
 
 __all__ = [
     "DEFAULT_N_CTX",
@@ -49,7 +50,7 @@ DEFAULT_STARTUP_TIMEOUT = 120.0
 DEFAULT_STOP_TIMEOUT = 10.0
 
 # The release whose internals llama_server.py and llama_sampling.py patch (pyproject pins it).
-LLAMA_CPP_PYTHON_VERSION = "0.3.36"
+LLAMA_CPP_PYTHON_VERSION = LLAMA_CPP_PYTHON.version
 
 _HOST = "127.0.0.1"
 _INSTALL_HINT = "pip install 'summarizer[embedded]'"
@@ -171,6 +172,7 @@ def llama_cpp_server_command(spec: LaunchSpec) -> list[str]:
 
     Raises:
         ConfigError: llama-cpp-python with its `[server]` extra is not installed.
+        DependencyVersionError: it is not the release our adapter for it is written for.
     """
     missing = missing_runtime_modules()
     if missing:
@@ -178,6 +180,9 @@ def llama_cpp_server_command(spec: LaunchSpec) -> list[str]:
             f"the embedded model runtime is not installed (missing: {', '.join(missing)})",
             hint=_INSTALL_HINT,
         )
+    # Checked here too, not only by the server process's import of the adapter: here it is
+    # one line from the CLI, there a dead server and a log to read.
+    LLAMA_CPP_PYTHON.require()
     command = [
         sys.executable,
         "-m",

@@ -11,19 +11,19 @@ For greedy sampling the two orders give the same token: the grammar only removes
 candidates, so when the best candidate is allowed it is the best allowed one. The
 penalties are llama.cpp's (`llama_sampler_penalties_apply`), applied in float32 to the
 few tokens in the window, and ties go to the lowest token id in both paths
-(tests/test_llama_sampling.py checks equal output against the stock chain).
+(tests/test_llama_sampling.py checks equal output against the stock chain). The grammar
+is asked through llama.cpp's C API, which `adapters.llama_cpp_internals` wraps.
 """
 
 from __future__ import annotations
 
-import ctypes
 from collections import Counter, deque
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-_NEG_INF = float("-inf")
+from summarizer.runtime.adapters.llama_cpp_internals import GrammarFilter, logits_at
 
 
 class GrammarLastGreedy:
@@ -32,17 +32,14 @@ class GrammarLastGreedy:
     def __init__(
         self,
         *,
-        llama_cpp: Any,
-        grammar_chain: Any,
+        grammar: GrammarFilter,
         n_vocab: int,
         last_n: int,
         repeat: float,
         frequency: float,
         presence: float,
     ) -> None:
-        self._lib = llama_cpp
-        # A LlamaSampler chain holding only the grammar; kept alive as long as we are.
-        self._grammar_chain = grammar_chain
+        self._grammar = grammar
         self._n_vocab = n_vocab
         self._recent: deque[int] = deque(maxlen=max(0, last_n))
         self._counts: Counter[int] = Counter()
@@ -50,22 +47,14 @@ class GrammarLastGreedy:
         self._frequency = np.float32(frequency)
         self._presence = np.float32(presence)
         self._penalizes = last_n > 0 and (repeat != 1.0 or frequency != 0.0 or presence != 0.0)
-        self._one = (self._lib.llama_token_data * 1)()
-        self._one_array = self._lib.llama_token_data_array(
-            data=ctypes.cast(self._one, self._lib.llama_token_data_p),
-            size=1,
-            selected=-1,
-            sorted=False,
-        )
 
     def sample(self, ctx: Any, idx: int = -1) -> int:
-        pointer = self._lib.llama_get_logits_ith(ctx.ctx, idx)
-        logits = np.ctypeslib.as_array(pointer, shape=(self._n_vocab,))
+        logits = logits_at(ctx, idx, self._n_vocab)
         if self._penalizes and self._counts:
             logits = self._penalized(logits)
         token = int(np.argmax(logits))
-        if not self._allowed(token, float(logits[token])):
-            token = self._best_allowed(logits)
+        if not self._grammar.allows(token, float(logits[token])):
+            token = self._grammar.best_allowed(logits)
         self._accept(token)
         return token
 
@@ -79,36 +68,8 @@ class GrammarLastGreedy:
         penalized[tokens] = values.astype(np.float32)
         return penalized
 
-    def _allowed(self, token: int, logit: float) -> bool:
-        self._one[0].id = token
-        self._one[0].logit = logit
-        self._one[0].p = 0.0
-        self._one_array.size = 1
-        self._one_array.selected = -1
-        self._one_array.sorted = False
-        self._lib.llama_sampler_apply(self._grammar_chain.sampler, ctypes.byref(self._one_array))
-        return bool(self._one[0].logit != _NEG_INF)
-
-    def _best_allowed(self, logits: npt.NDArray[np.float32]) -> int:
-        candidates = (self._lib.llama_token_data * self._n_vocab)()
-        view = np.ctypeslib.as_array(candidates).view(
-            np.dtype([("id", np.int32), ("logit", np.float32), ("p", np.float32)])
-        )
-        view["id"] = np.arange(self._n_vocab, dtype=np.int32)
-        view["logit"] = logits
-        view["p"] = 0.0
-        array = self._lib.llama_token_data_array(
-            data=ctypes.cast(candidates, self._lib.llama_token_data_p),
-            size=self._n_vocab,
-            selected=-1,
-            sorted=False,
-        )
-        self._lib.llama_sampler_apply(self._grammar_chain.sampler, ctypes.byref(array))
-        # The grammar only sets rejected logits to -inf; it neither sorts nor shrinks.
-        return int(view["id"][int(np.argmax(view["logit"]))])
-
     def _accept(self, token: int) -> None:
-        self._lib.llama_sampler_accept(self._grammar_chain.sampler, token)
+        self._grammar.accept(token)
         if self._recent.maxlen:
             if len(self._recent) == self._recent.maxlen:
                 oldest = self._recent[0]

@@ -11,60 +11,49 @@ CR and LF in literals, not the backslash. A constant that contains a double quot
 literal, the grammar fails to parse, and the server process dies. Upstream llama.cpp
 escapes the backslash too; this applies the same rule before the server starts.
 
+Both reach into llama-cpp-python through `adapters.llama_cpp_internals`, whose import checks
+that the installed release is the one they are written for.
+
 Usage (as `EmbeddedServer` launches it): python -m summarizer.runtime.llama_server --model ...
 """
 
 from __future__ import annotations
 
-import re
-from typing import Any
+from collections.abc import Callable
+
+from summarizer.runtime.adapters.llama_cpp_internals import (
+    GrammarFilter,
+    Sampler,
+    SamplerRequest,
+    escape_backslashes_in_grammar_literals,
+    replace_sampler,
+    run_server,
+)
+from summarizer.runtime.llama_sampling import GrammarLastGreedy
 
 
-def _fix_grammar_literal_escaping() -> None:
-    from llama_cpp import llama_grammar
-
-    llama_grammar.GRAMMAR_LITERAL_ESCAPE_RE = re.compile(r'[\r\n"\\]')
-    llama_grammar.GRAMMAR_LITERAL_ESCAPES = {
-        **llama_grammar.GRAMMAR_LITERAL_ESCAPES,
-        "\\": "\\\\",
-    }
+def _sample_grammar_last() -> Callable[[], None]:
+    """Serve greedy grammar-constrained requests with `GrammarLastGreedy`; returns the undo."""
+    return replace_sampler(_grammar_last_greedy)
 
 
-def _sample_grammar_last() -> None:
-    """Serve greedy grammar-constrained requests with `GrammarLastGreedy`."""
-    from llama_cpp import _internals
-    from llama_cpp import llama_cpp as lib
-    from llama_cpp.llama import Llama
-
-    from summarizer.runtime.llama_sampling import GrammarLastGreedy
-
-    stock = Llama._init_sampler
-
-    def init_sampler(self: Llama, **options: Any) -> Any:
-        grammar = options.get("grammar")
-        if grammar is None or options.get("temp") != 0.0 or options.get("logits_processor"):
-            return stock(self, **options)
-        chain = _internals.LlamaSampler()  # type: ignore[no-untyped-call]
-        chain.add_grammar(self._model, grammar)
-        return GrammarLastGreedy(
-            llama_cpp=lib,
-            grammar_chain=chain,
-            n_vocab=self._n_vocab,
-            last_n=self.last_n_tokens_size,
-            repeat=options.get("repeat_penalty", 1.0),
-            frequency=options.get("frequency_penalty", 0.0),
-            presence=options.get("presence_penalty", 0.0),
-        )
-
-    Llama._init_sampler = init_sampler  # type: ignore[method-assign,assignment]
+def _grammar_last_greedy(request: SamplerRequest) -> Sampler | None:
+    if request.grammar is None or request.temperature != 0.0 or request.has_logits_processor:
+        return None
+    return GrammarLastGreedy(
+        grammar=GrammarFilter(request.llama, request.grammar, request.n_vocab),
+        n_vocab=request.n_vocab,
+        last_n=request.last_n,
+        repeat=request.repeat_penalty,
+        frequency=request.frequency_penalty,
+        presence=request.presence_penalty,
+    )
 
 
 def main() -> None:
-    _fix_grammar_literal_escaping()
+    escape_backslashes_in_grammar_literals()
     _sample_grammar_last()
-    from llama_cpp.server import __main__ as server
-
-    server.main()  # type: ignore[no-untyped-call]
+    run_server()
 
 
 if __name__ == "__main__":

@@ -17,21 +17,12 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import email.utils
-import json
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
-import instructor
 import openai
-from instructor import ResponseSchema
-from instructor.core.exceptions import IncompleteOutputException
-from instructor.v2 import Provider, mode_registry
-from instructor.v2.core.errors import ResponseParsingError
-from instructor.v2.core.registry import ModeHandlers
-from instructor.v2.core.response_model import prepare_response_model
 from openai.types import CreateEmbeddingResponse
 from openai.types.chat import ChatCompletion
 from pydantic import BaseModel, ValidationError
@@ -45,7 +36,7 @@ from tenacity import (
 )
 from tenacity.stop import stop_base
 
-from summarizer.config import Settings, StructuredMode
+from summarizer.config import Settings
 from summarizer.errors import ProviderError
 from summarizer.runtime.backends import Backend
 from summarizer.runtime.usage import UsageMeter
@@ -54,16 +45,6 @@ from summarizer.storage.cache import cache_key
 _Model = TypeVar("_Model", bound=BaseModel)
 _Response = TypeVar("_Response", ChatCompletion, CreateEmbeddingResponse)
 
-_INSTRUCTOR_MODES: dict[StructuredMode, instructor.Mode] = {
-    "json_schema": instructor.Mode.JSON_SCHEMA,
-    # Prepared as JSON_SCHEMA, then reshaped for llama-cpp-python (see _reshape_request).
-    "json_object_schema": instructor.Mode.JSON_SCHEMA,
-    "tools": instructor.Mode.TOOLS,
-    "json": instructor.Mode.JSON,
-    "md_json": instructor.Mode.MD_JSON,
-}
-# What instructor re-asks: the answer came back but is not valid for the response model.
-_INVALID_ANSWER = (ValidationError, json.JSONDecodeError, ResponseParsingError)
 _TRANSIENT_STATUS = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
 _MAX_TRANSPORT_ATTEMPTS = 6
 _MAX_RETRY_AFTER = 120.0
@@ -151,23 +132,28 @@ class StructuredLLM:
     ) -> _Model:
         """Ask for one structured answer.
 
-        instructor's handlers for the mode prepare the request, parse and validate the
-        answer and write the re-ask; the attempts are counted here. (instructor's own
-        `create` wrapper rebuilds the schema and rescans the model on every call, which
-        cost more client time than the HTTP request; see docs/performance.md.)
+        instructor's handlers for the mode (through `adapters.instructor_internals`) prepare
+        the request, parse and validate the answer and write the re-ask; the attempts are
+        counted here. (instructor's own `create` wrapper rebuilds the schema and rescans the
+        model on every call, which cost more client time than the HTTP request; see
+        docs/performance.md.)
 
         Raises:
             Truncated: the answer hit the output-token limit.
             Unparseable: the answer stayed invalid after `max_reasks` re-asks.
             ProviderError: the endpoint failed for good (or the deadline passed).
             BudgetExceeded: the run's budget was spent before this request was sent.
+            DependencyVersionError: instructor is not the release our adapter is written for.
         """
+        # Imported at the first request rather than with this module, so that a mismatched
+        # instructor fails inside the CLI's error boundary, as one line, not at its import.
+        from summarizer.runtime.adapters import instructor_internals
+
         settings = self._settings
-        handlers = _mode_handlers(settings.mode)
-        model = _runtime_model(response_model)
-        _, request = handlers.request_handler(
-            response_model=model,
-            kwargs={"model": settings.model, "messages": list(messages), **self._sampling()},
+        request = instructor_internals.prepare_request(
+            settings.mode,
+            response_model,
+            {"model": settings.model, "messages": list(messages), **self._sampling()},
         )
         problem: Exception | None = None
         last_response: Any = None
@@ -178,20 +164,16 @@ class StructuredLLM:
                 "/chat/completions", self._reshape_request(request), ChatCompletion, deadline, meter
             )
             try:
-                parsed = handlers.response_parser(
-                    response=response,
-                    response_model=model,
-                    validation_context=context,
-                    strict=True,
-                    stream=False,
-                    is_async=True,
+                return instructor_internals.parse_answer(
+                    settings.mode, response, response_model, context
                 )
-                return cast(_Model, parsed)
-            except IncompleteOutputException as error:
+            except instructor_internals.IncompleteOutput as error:
                 raise Truncated(str(error)) from None
-            except _INVALID_ANSWER as error:
+            except instructor_internals.INVALID_ANSWER_ERRORS as error:
                 problem, last_response = error, response
-                request = handlers.reask_handler(kwargs=request, response=response, exception=error)
+                request = instructor_internals.reask_request(
+                    settings.mode, request, response, error
+                )
         assert problem is not None
         raise Unparseable(_describe(problem), _completion_text(last_response))
 
@@ -387,22 +369,6 @@ def _status_hint(status_code: int) -> str | None:
         403: "the key may lack access to this model",
         404: "check --base-url (usually ends in /v1) and --model",
     }.get(status_code)
-
-
-@lru_cache(maxsize=8)
-def _mode_handlers(mode: StructuredMode) -> ModeHandlers:
-    handlers: ModeHandlers = mode_registry.get_handlers(Provider.OPENAI, _INSTRUCTOR_MODES[mode])
-    return handlers
-
-
-@lru_cache(maxsize=256)
-def _runtime_model(response_model: type[BaseModel]) -> type[BaseModel]:
-    """The model instructor's handlers work with; our chunk models already are one."""
-    if issubclass(response_model, ResponseSchema):
-        return response_model
-    prepared = prepare_response_model(response_model)
-    assert prepared is not None
-    return prepared
 
 
 def _describe(cause: Exception) -> str:
