@@ -18,7 +18,7 @@ and the same machine (never at the same time: they would share the cores):
    here, is not like for like with a 2,000-token briefing.) llama.cpp's own decode count
    is reported too.
 
-Target: effective >= 90% of raw. Needs `summarizer[embedded]` and quiet cores: run
+Target: effective >= 90% of raw. Needs `cited-briefing[embedded]` and quiet cores: run
 nothing else heavy meanwhile (a second process halves both figures).
 
     python -m benchmarks.embedded_throughput [--article PATH] [--rounds 2]

@@ -6,7 +6,7 @@ recorded in the end-to-end cassette: the baseline is the cassette as committed a
 its quote, the figure's value, qualifier and as-of date, certainty and polarity apart, and
 was re-asked whenever it pointed at a figure loosely), the other is the cassette in the
 working tree. Token counts are the server's own (`usage`); the article's own tokens are
-counted with the model's tokenizer (needs `summarizer[embedded]`).
+counted with the model's tokenizer (needs `cited-briefing[embedded]`).
 
 - prompt overhead: prompt tokens sent beyond the article text (system prompt, template,
   sentence numbering, and whole conversations re-sent by re-asks);

@@ -19,7 +19,7 @@ A cassette that no longer matches the prompts or schema makes the first run fail
 HTTP 404 (re-record it: `make record`).
 
 `--embedded` runs the real embedded model instead (no `--base-url`; needs
-`summarizer[embedded]`): slow, about 18 minutes for the first run on 2 cores.
+`cited-briefing[embedded]`): slow, about 18 minutes for the first run on 2 cores.
 
     python -m benchmarks.warm_rerun [--embedded] [--results-dir benchmarks/results]
 

@@ -15,7 +15,7 @@ from typing import Annotated, NoReturn
 import typer
 from rich.console import Console
 
-from summarizer.config import STRUCTURED_MODES, resolve_settings
+from summarizer.config import DISTRIBUTION, STRUCTURED_MODES, resolve_settings
 from summarizer.errors import (
     DependencyVersionError,
     InputError,
@@ -61,7 +61,7 @@ app = typer.Typer(
 
 def _print_version(asked: bool) -> None:
     if asked:
-        typer.echo(f"summarizer {importlib.metadata.version('summarizer')}")
+        typer.echo(f"summarizer {importlib.metadata.version(DISTRIBUTION)}")
         raise typer.Exit()
 
 

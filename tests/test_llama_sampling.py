@@ -2,7 +2,7 @@
 
 Runs the embedded model twice on the same chunk request (a real chunk schema, turned into
 a grammar by llama-cpp-python as the server does): once with the stock sampler chain,
-once with `GrammarLastGreedy`. Needs the embedded runtime and weights (`summarizer[embedded]`);
+once with `GrammarLastGreedy`. Needs the embedded runtime and weights (`cited-briefing[embedded]`);
 CI runs it after `make smoke` has installed them.
 """
 

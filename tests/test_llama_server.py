@@ -3,7 +3,7 @@
 Our chunk schemas no longer pin sentences as constants, but any enum or constant with
 quoted speech or a backslash used to kill the server; the fix stays, and so does its test.
 
-Needs the embedded runtime (`summarizer[embedded]`); CI runs it after installing it.
+Needs the embedded runtime (`cited-briefing[embedded]`); CI runs it after installing it.
 """
 
 from __future__ import annotations

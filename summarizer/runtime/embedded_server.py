@@ -29,6 +29,7 @@ from typing import Self
 
 import httpx2
 
+from summarizer.config import INSTALL_EMBEDDED
 from summarizer.errors import ConfigError, EmbeddedModelError
 from summarizer.runtime.adapters.versions import LLAMA_CPP_PYTHON
 
@@ -53,7 +54,7 @@ DEFAULT_STOP_TIMEOUT = 10.0
 LLAMA_CPP_PYTHON_VERSION = LLAMA_CPP_PYTHON.version
 
 _HOST = "127.0.0.1"
-_INSTALL_HINT = "pip install 'summarizer[embedded]'"
+_INSTALL_HINT = INSTALL_EMBEDDED
 # llama_cpp itself plus the modules its `[server]` extra brings; without them the
 # server dies at import with a traceback instead of a useful message.
 _RUNTIME_MODULES = ("llama_cpp", "uvicorn", "fastapi", "sse_starlette", "pydantic_settings")

