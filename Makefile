@@ -17,7 +17,7 @@ test: $(VENV)/.test
 ## One real end-to-end run of the embedded model on one short example article (CI).
 smoke: $(VENV)/.embedded
 	$(BIN)/summarizer brief examples/articles/01_ostervale-courier.md -o smoke.json
-	$(BIN)/python -m tests.check_smoke smoke.json examples/articles/01_ostervale-courier.md
+	$(BIN)/python -m tests.support.check_smoke smoke.json examples/articles/01_ostervale-courier.md
 
 ## Regenerate schemas/*.json from the models.
 schemas: $(VENV)/.test

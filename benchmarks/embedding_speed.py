@@ -39,7 +39,6 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks._report import RESULTS_DIR, Figure, table_lines, write_report
-from benchmarks.openai_stub import StubStats, stub_process
 from benchmarks.warm_rerun import (
     CASSETTE,
     EXAMPLES,
@@ -52,6 +51,7 @@ from summarizer.config import EMBEDDED_MODEL_NAME
 from summarizer.inputs.ingest import read_path
 from summarizer.runtime.embeddings import LocalEmbedder
 from summarizer.storage.vector_cache import VECTOR_CACHE_FILE_NAME
+from summarizer.testing.stub import StubStats, stub_process
 from summarizer.text.sentences import split_sentences
 
 REPO = Path(__file__).resolve().parent.parent

@@ -1,10 +1,10 @@
 """Merge scaling benchmark: the post-extraction stage on 1,000 to 100,000 claims.
 
 Times `merge_claims` + `merge_events` + `build_ledger` on seeded synthetic piles
-(`benchmarks/synthetic_claims.py`: articles of 30 claims and 10 events, near-duplicates
+(`summarizer/testing/synthetic_claims.py`: articles of 30 claims and 10 events, near-duplicates
 told 1 to 20 times with paraphrase noise, 30% of claims with figures, conflicting figures,
 claimants in spelling variants, denials) against the all-pairs stage it replaced
-(`benchmarks/merge_baseline.py`). Each run is its own process, so peak memory (the
+(`summarizer/testing/merge_baseline.py`). Each run is its own process, so peak memory (the
 process's peak resident set, corpus included) does not carry over from one size to the
 next. A size whose run takes under 10 s runs three times and counts its fastest (a
 quick run is the one a busy moment shakes most; the 10k pile measured 1.7 to 2.7 s in
@@ -63,9 +63,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from benchmarks import merge_baseline
 from benchmarks._report import RESULTS_DIR, Figure, table_lines, write_report
-from benchmarks.synthetic_claims import Corpus, synthetic_corpus
 from summarizer.briefing import ledger
 from summarizer.briefing.ledger import build_ledger
 from summarizer.briefing.merge import (
@@ -76,6 +74,8 @@ from summarizer.briefing.merge import (
     merge_events,
 )
 from summarizer.models import Disagreement, MergedClaim, MergedEvent
+from summarizer.testing import merge_baseline
+from summarizer.testing.synthetic_claims import Corpus, synthetic_corpus
 
 TARGET_SECONDS = {10_000: 3.0, 100_000: 60.0}
 TARGET_MEMORY_BYTES = 2 * 1024**3

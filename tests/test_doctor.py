@@ -15,10 +15,10 @@ import httpx2
 import pytest
 from typer.testing import CliRunner
 
-from benchmarks.openai_stub import STUB_MODEL, StubServer
 from summarizer import ConfigError, Settings, SetupCheck, check_setup
 from summarizer.cli import app
 from summarizer.runtime import doctor as doctor_module
+from summarizer.testing.stub import STUB_MODEL, StubServer
 
 pytestmark = pytest.mark.block_network(allowed_hosts=[r"127\.0\.0\.1$"])
 

@@ -3,7 +3,7 @@
 The pages and feeds (tests/web/site, written by the team) are served over loopback by a
 real HTTP server; the model's answers are replayed from a cassette recorded from the
 embedded model. Only requests to the model are recorded: fetching pages and feeds goes
-to the live local server in every run (tests/cassette_format.scrub_request).
+to the live local server in every run (tests/support/cassette_format.scrub_request).
 
 Re-record with `make record`.
 """
@@ -21,7 +21,7 @@ from summarizer import Briefing
 from summarizer.cli import app
 from summarizer.config import Settings
 from tests.conftest import SCHEMAS
-from tests.web_server import SITE, WebServer, web_server_fixture  # noqa: F401
+from tests.support.web_server import SITE, WebServer, web_server_fixture  # noqa: F401
 
 pytestmark = [
     pytest.mark.vcr,

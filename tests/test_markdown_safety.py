@@ -38,7 +38,7 @@ from summarizer.models import (
     TokenUsage,
 )
 from summarizer.render.markdown_escape import escape_markdown
-from tests import factories
+from tests.support import factories
 
 PAYLOADS = [
     "<img src=x onerror=alert(1)>",

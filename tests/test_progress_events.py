@@ -14,7 +14,6 @@ import openai
 import pydantic
 import pytest
 
-from benchmarks.openai_stub import STUB_MODEL, StubServer
 from summarizer import (
     ArticleRef,
     Briefing,
@@ -26,6 +25,7 @@ from summarizer import (
     gather_articles,
 )
 from summarizer.runtime import backend
+from summarizer.testing.stub import STUB_MODEL, StubServer
 from tests.test_llm_faults import FakeEndpoint, _answer, _client, _completion, _settings, _status
 
 FLOOD = "The mayor said 300 homes were flooded on Monday. The river rose quickly."

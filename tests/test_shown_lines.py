@@ -20,7 +20,7 @@ from summarizer.inputs.ingest import article_from_text
 from summarizer.models import Actor, Article, ArticleExtraction, Briefing, RunStats
 from summarizer.runtime.llm import StructuredLLM
 from summarizer.text.sentences import split_sentences
-from tests import factories
+from tests.support import factories
 from tests.test_llm_faults import FakeEndpoint, _answer, _client, _completion, _settings
 
 QUOTE = "Fire Chief Marcus Doyle said two workers were killed in the incident on Monday."
