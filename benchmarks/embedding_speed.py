@@ -70,7 +70,7 @@ def throughput(texts: list[str]) -> tuple[float, float, np.ndarray]:
     LocalEmbedder().embed(texts[:1])
     load = time.perf_counter() - started
     best = float("inf")
-    vectors = np.zeros(0)
+    vectors: np.ndarray = np.zeros(0)
     for _ in range(3):
         embedder = LocalEmbedder()
         embedder.embed(texts[:1])
@@ -181,8 +181,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     cached = _median_extra(runs.vectors_cached, runs.without)
     computed = _median_extra(runs.vectors_computed, runs.without)
     articles = len(read_path(EXAMPLES))
-    first, second = runs.remote_first or {}, runs.remote_second or {}
-    second_requests = second.get("embedding_requests", -1)
+    first = runs.remote_first
+    first_requests = (
+        f"{first['embedding_requests']} ({first['embedding_inputs']} texts)"
+        if first
+        else "None (None texts)"
+    )
+    second_requests = runs.remote_second["embedding_requests"] if runs.remote_second else -1
     figures += [
         Figure(
             "brief examples (warm caches), vectors from the vector cache",
@@ -203,7 +208,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         Figure("extra wall time per article, vectors computed", round(computed / articles, 3), "s"),
         Figure(
             "endpoint embeddings: requests of the first run",
-            f"{first.get('embedding_requests')} ({first.get('embedding_inputs')} texts)",
+            first_requests,
         ),
         Figure(
             "endpoint embeddings: requests of the second run",

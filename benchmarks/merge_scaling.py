@@ -73,7 +73,7 @@ from summarizer.briefing.merge import (
     merge_claims,
     merge_events,
 )
-from summarizer.models import Disagreement, MergedClaim, MergedEvent
+from summarizer.models import Claim, Disagreement, Event, MergedClaim, MergedEvent
 from summarizer.testing import merge_baseline
 from summarizer.testing.synthetic_claims import Corpus, synthetic_corpus
 
@@ -104,7 +104,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     for size in sizes:
         print(f"{size:,} claims: package ...", flush=True)
         pile = _Pile(size, options.seed, options.articles_per_story, options.embeddings)
-        run = {"size": size, "package": _fastest_package_run(pile)}
+        run: dict[str, Any] = {"size": size, "package": _fastest_package_run(pile)}
         estimate = _baseline_estimate(measured, size)
         if options.embeddings or (estimate is not None and estimate > options.baseline_cap):
             run["baseline"] = {"skipped": True, "estimated_seconds": estimate}
@@ -263,7 +263,10 @@ class _HashedWords:
     def __init__(self, corpus: Corpus) -> None:
         words: dict[str, npt.NDArray[np.float32]] = {}
         self._vectors: dict[str, npt.NDArray[np.float32]] = {}
-        items = [i for e in corpus.extractions for i in (*e.claims, *e.events)]
+        items: list[Claim | Event] = []
+        for extraction in corpus.extractions:
+            items += extraction.claims
+            items += extraction.events
         triggers = {e.trigger.lower() for x in corpus.extractions for e in x.events if e.trigger}
         for text in {meaning_text(item) for item in items} | triggers:
             total = np.zeros(384, dtype=np.float32)
@@ -329,7 +332,7 @@ def _baseline_estimate(measured: Sequence[dict[str, Any]], size: int) -> float |
     """Seconds for the baseline at `size`, grown quadratically from the last size it ran."""
     for run in reversed(measured):
         if "seconds" in run["baseline"]:
-            return float(run["baseline"]["seconds"]) * (size / run["size"]) ** 2
+            return float(run["baseline"]["seconds"]) * (size / int(run["size"])) ** 2
     return None
 
 

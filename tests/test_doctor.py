@@ -274,7 +274,7 @@ def test_a_missing_or_broken_runtime_is_a_problem(
     monkeypatch.setattr(doctor_module, "missing_runtime_modules", lambda: ["llama_cpp"])
     missing = _by_name(check_setup(_settings(None, tmp_path)))["embedded runtime"]
     monkeypatch.setattr(doctor_module, "missing_runtime_modules", list)
-    monkeypatch.setattr(doctor_module.metadata, "version", lambda _name: "0.3.36")
+    monkeypatch.setattr("summarizer.runtime.doctor.metadata.version", lambda _name: "0.3.36")
     monkeypatch.setattr(
         doctor_module, "_import_problem", lambda _module: "OSError: libllama.so: bad ELF"
     )

@@ -80,9 +80,9 @@ def test_a_folder_a_glob_and_two_feeds_give_one_cited_briefing(
     assert briefing.stats.failures == []
     assert any("coastal-post.rss" in note and "2 of 2" in note for note in briefing.stats.notes)
     # Every quote shown is verbatim in the text extracted from its page.
-    quotes = [c for claim in briefing.claims for c in claim.citations if c.quote is not None]
+    quotes = [c.quote for claim in briefing.claims for c in claim.citations if c.quote is not None]
     assert len(quotes) >= 15
-    assert not any("Advertisement" in q.quote or "cookie" in q.quote.lower() for q in quotes)
+    assert not any("Advertisement" in quote or "cookie" in quote.lower() for quote in quotes)
 
     # The same feed again, for one day, new articles only: nothing new, no model call.
     code, log = _brief(recorded_settings, rss, "--date", "2026-05-13", "--new-only")

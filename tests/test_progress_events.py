@@ -82,6 +82,7 @@ def test_a_run_reports_typed_events_in_order_with_the_tokens_spent_so_far() -> N
     assert done_1.verified_quotes == done_1.claims == 2
     assert start_2.article is not None and start_2.article.index == 2
     assert (done_2.prompt_tokens, done_2.output_tokens, done_2.articles_done) == (220, 140, 2)
+    assert done_1.claims is not None and done_2.claims is not None
     assert merging.claims == done_1.claims + done_2.claims
     assert (done.claims, done.events) == (len(briefing.claims), len(briefing.events))
     assert done.verified_quotes == (done_1.verified_quotes or 0) + (done_2.verified_quotes or 0)

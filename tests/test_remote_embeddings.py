@@ -177,7 +177,11 @@ def test_an_endpoint_without_embeddings_is_one_line_and_exit_1(tmp_path: Path) -
 
 def test_the_setting_resolves_in_the_documented_order(tmp_path: Path) -> None:
     absent = tmp_path / "absent.toml"
-    base = {"base_url": "http://127.0.0.1:1/v1", "model": "m", "config_file": absent}
+    base: dict[str, Any] = {
+        "base_url": "http://127.0.0.1:1/v1",
+        "model": "m",
+        "config_file": absent,
+    }
     from_env = resolve_settings(environ={"SUMMARIZER_EMBEDDING_MODEL": "env-model"}, **base)
     explicit = resolve_settings(
         embedding_model="flag-model", environ={"SUMMARIZER_EMBEDDING_MODEL": "env"}, **base

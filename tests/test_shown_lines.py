@@ -208,4 +208,4 @@ def test_a_sentence_its_article_repeats_is_grounded_at_its_own_place() -> None:
     for claim in (first, last):
         evidence = claim.evidence[0]
         assert evidence.status == "verified"
-        assert text[evidence.start : evidence.end] == repeated  # type: ignore[misc]
+        assert text[evidence.start : evidence.end] == repeated
