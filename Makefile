@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: briefing test smoke schemas record lint bench bench-embedded bench-eval
+.PHONY: briefing test smoke wheel-check schemas record lint bench bench-embedded bench-eval
 
 ## A Markdown briefing of examples/articles with the embedded model (no key needed).
 briefing: $(VENV)/.embedded
@@ -17,7 +17,12 @@ test: $(VENV)/.test
 ## One real end-to-end run of the embedded model on one short example article (CI).
 smoke: $(VENV)/.embedded
 	$(BIN)/summarizer brief examples/articles/01_ostervale-courier.md -o smoke.json
-	$(BIN)/python -m tests.check_smoke smoke.json examples/articles/01_ostervale-courier.md
+	$(BIN)/python -m tests.support.check_smoke smoke.json examples/articles/01_ostervale-courier.md
+
+## The wheel as a user gets it: built, installed with its dependencies into a new virtualenv,
+## and briefing examples/articles there against its own replay stub (about a minute; CI).
+wheel-check: $(VENV)/.test
+	$(BIN)/python -m tests.support.wheel_check
 
 ## Regenerate schemas/*.json from the models.
 schemas: $(VENV)/.test

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from benchmarks._report import Figure, adjudication_counts
+from benchmarks._report import RESULTS_DIR, Figure, adjudication_counts
 from summarizer.config import Settings, resolve_settings
 from summarizer.models import Article, Briefing
 from summarizer.pipeline import abrief
@@ -57,9 +57,10 @@ class ProductRun:
             "model": self.settings.model,
         }
 
-    def report_directory(self) -> dict[str, Path]:
-        """`write_report`'s `directory`, when --results-dir was given."""
-        return {"directory": self.options.results_dir} if self.options.results_dir else {}
+    def report_directory(self) -> Path:
+        """`write_report`'s `directory`: --results-dir if given, else benchmarks/results."""
+        directory: Path = self.options.results_dir or RESULTS_DIR
+        return directory
 
 
 def brief_articles(articles: Sequence[Article], options: argparse.Namespace) -> ProductRun:

@@ -2,7 +2,7 @@
 
 Measures the wall time of one `abrief` call over 200 short synthetic articles (one chunk
 each, no figures, dates or times, so every answer needs only the sentence fields) against
-the OpenAI stub (`benchmarks/openai_stub.py`) in its own process, answering after a fixed
+the OpenAI stub (`summarizer/testing/stub.py`) in its own process, answering after a fixed
 0.2 s, at concurrency 16, mode `json_schema`, response cache off.
 
 Baseline: the stub's latency alone, 200 / 16 x 0.2 s = 2.5 s (2.6 s in whole waves of
@@ -44,9 +44,9 @@ from pathlib import Path
 import httpx2
 
 from benchmarks._report import RESULTS_DIR, Figure, table_lines, write_report
-from benchmarks.openai_stub import STUB_MODEL, StubStats, stub_process
 from summarizer import Article, Briefing, Settings, abrief, article_from_text
 from summarizer.extraction.chunking import split_into_chunks
+from summarizer.testing.stub import STUB_MODEL, StubStats, stub_process
 from summarizer.text.sentences import split_sentences
 
 TARGET_RATIO = 1.2

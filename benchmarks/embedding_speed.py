@@ -39,7 +39,6 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks._report import RESULTS_DIR, Figure, table_lines, write_report
-from benchmarks.openai_stub import StubStats, stub_process
 from benchmarks.warm_rerun import (
     CASSETTE,
     EXAMPLES,
@@ -52,6 +51,7 @@ from summarizer.config import EMBEDDED_MODEL_NAME
 from summarizer.inputs.ingest import read_path
 from summarizer.runtime.embeddings import LocalEmbedder
 from summarizer.storage.vector_cache import VECTOR_CACHE_FILE_NAME
+from summarizer.testing.stub import StubStats, stub_process
 from summarizer.text.sentences import split_sentences
 
 REPO = Path(__file__).resolve().parent.parent
@@ -70,7 +70,7 @@ def throughput(texts: list[str]) -> tuple[float, float, np.ndarray]:
     LocalEmbedder().embed(texts[:1])
     load = time.perf_counter() - started
     best = float("inf")
-    vectors = np.zeros(0)
+    vectors: np.ndarray = np.zeros(0)
     for _ in range(3):
         embedder = LocalEmbedder()
         embedder.embed(texts[:1])
@@ -181,8 +181,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     cached = _median_extra(runs.vectors_cached, runs.without)
     computed = _median_extra(runs.vectors_computed, runs.without)
     articles = len(read_path(EXAMPLES))
-    first, second = runs.remote_first or {}, runs.remote_second or {}
-    second_requests = second.get("embedding_requests", -1)
+    first = runs.remote_first
+    first_requests = (
+        f"{first['embedding_requests']} ({first['embedding_inputs']} texts)"
+        if first
+        else "None (None texts)"
+    )
+    second_requests = runs.remote_second["embedding_requests"] if runs.remote_second else -1
     figures += [
         Figure(
             "brief examples (warm caches), vectors from the vector cache",
@@ -203,7 +208,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         Figure("extra wall time per article, vectors computed", round(computed / articles, 3), "s"),
         Figure(
             "endpoint embeddings: requests of the first run",
-            f"{first.get('embedding_requests')} ({first.get('embedding_inputs')} texts)",
+            first_requests,
         ),
         Figure(
             "endpoint embeddings: requests of the second run",

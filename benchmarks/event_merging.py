@@ -148,7 +148,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parameters={"topics": options.topics, **run.parameters()},
         figures=figures,
         details={"scorer": result, "lemma_subtopic_full": lemma["full"]},
-        **run.report_directory(),
+        directory=run.report_directory(),
     )  # fmt: skip
     return 0
 

@@ -24,8 +24,8 @@ from collections.abc import Sequence
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from benchmarks.synthetic_claims import synthetic_corpus
 from summarizer.briefing.merge import CLAIM_OVERLAP, CLAIM_SIMILARITY, comparable_text, figure_key
+from summarizer.testing.synthetic_claims import synthetic_corpus
 from summarizer.text.near_duplicates import similar_groups, similarity
 
 _ROWS_PER_CALL = 1000

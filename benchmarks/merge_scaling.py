@@ -1,10 +1,10 @@
 """Merge scaling benchmark: the post-extraction stage on 1,000 to 100,000 claims.
 
 Times `merge_claims` + `merge_events` + `build_ledger` on seeded synthetic piles
-(`benchmarks/synthetic_claims.py`: articles of 30 claims and 10 events, near-duplicates
+(`summarizer/testing/synthetic_claims.py`: articles of 30 claims and 10 events, near-duplicates
 told 1 to 20 times with paraphrase noise, 30% of claims with figures, conflicting figures,
 claimants in spelling variants, denials) against the all-pairs stage it replaced
-(`benchmarks/merge_baseline.py`). Each run is its own process, so peak memory (the
+(`summarizer/testing/merge_baseline.py`). Each run is its own process, so peak memory (the
 process's peak resident set, corpus included) does not carry over from one size to the
 next. A size whose run takes under 10 s runs three times and counts its fastest (a
 quick run is the one a busy moment shakes most; the 10k pile measured 1.7 to 2.7 s in
@@ -63,9 +63,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from benchmarks import merge_baseline
 from benchmarks._report import RESULTS_DIR, Figure, table_lines, write_report
-from benchmarks.synthetic_claims import Corpus, synthetic_corpus
 from summarizer.briefing import ledger
 from summarizer.briefing.ledger import build_ledger
 from summarizer.briefing.merge import (
@@ -75,7 +73,9 @@ from summarizer.briefing.merge import (
     merge_claims,
     merge_events,
 )
-from summarizer.models import Disagreement, MergedClaim, MergedEvent
+from summarizer.models import Claim, Disagreement, Event, MergedClaim, MergedEvent
+from summarizer.testing import merge_baseline
+from summarizer.testing.synthetic_claims import Corpus, synthetic_corpus
 
 TARGET_SECONDS = {10_000: 3.0, 100_000: 60.0}
 TARGET_MEMORY_BYTES = 2 * 1024**3
@@ -104,7 +104,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     for size in sizes:
         print(f"{size:,} claims: package ...", flush=True)
         pile = _Pile(size, options.seed, options.articles_per_story, options.embeddings)
-        run = {"size": size, "package": _fastest_package_run(pile)}
+        run: dict[str, Any] = {"size": size, "package": _fastest_package_run(pile)}
         estimate = _baseline_estimate(measured, size)
         if options.embeddings or (estimate is not None and estimate > options.baseline_cap):
             run["baseline"] = {"skipped": True, "estimated_seconds": estimate}
@@ -263,7 +263,10 @@ class _HashedWords:
     def __init__(self, corpus: Corpus) -> None:
         words: dict[str, npt.NDArray[np.float32]] = {}
         self._vectors: dict[str, npt.NDArray[np.float32]] = {}
-        items = [i for e in corpus.extractions for i in (*e.claims, *e.events)]
+        items: list[Claim | Event] = []
+        for extraction in corpus.extractions:
+            items += extraction.claims
+            items += extraction.events
         triggers = {e.trigger.lower() for x in corpus.extractions for e in x.events if e.trigger}
         for text in {meaning_text(item) for item in items} | triggers:
             total = np.zeros(384, dtype=np.float32)
@@ -329,7 +332,7 @@ def _baseline_estimate(measured: Sequence[dict[str, Any]], size: int) -> float |
     """Seconds for the baseline at `size`, grown quadratically from the last size it ran."""
     for run in reversed(measured):
         if "seconds" in run["baseline"]:
-            return float(run["baseline"]["seconds"]) * (size / run["size"]) ** 2
+            return float(run["baseline"]["seconds"]) * (size / int(run["size"])) ** 2
     return None
 
 

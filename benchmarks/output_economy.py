@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks._report import RESULTS_DIR, Figure, table_lines, write_report
-from tests.cassette_format import ReadableJsonSerializer
+from summarizer.testing.cassettes import chat_exchanges
 
 REPO = Path(__file__).resolve().parent.parent
 CASSETTE = Path("cassettes/test_end_to_end/examples_briefing.yaml")
@@ -56,12 +56,11 @@ class Economy:
 
 def measure(cassette_text: str, count_tokens: Any) -> Economy:
     """Economy of one recorded run: every interaction, re-asks included."""
-    interactions = ReadableJsonSerializer.deserialize(cassette_text)["interactions"]
+    exchanges = chat_exchanges(cassette_text, name=str(CASSETTE))
     prompt = completion = article = reasks = claims = 0
     last_answer_by_chunk: dict[str, int] = {}
-    for interaction in interactions:
-        request = json.loads(interaction["request"]["body"])
-        response = json.loads(interaction["response"]["body"]["string"])
+    for exchange in exchanges:
+        request, response = exchange.request, exchange.response
         prompt += response["usage"]["prompt_tokens"]
         completion += response["usage"]["completion_tokens"]
         user = next(m["content"] for m in request["messages"] if m["role"] == "user")
@@ -72,7 +71,7 @@ def measure(cassette_text: str, count_tokens: Any) -> Economy:
         # A chunk's claims are the entries of its last answer (after any re-ask).
         last_answer_by_chunk[user] = _entries(response)
     claims = sum(last_answer_by_chunk.values())
-    return Economy(len(interactions), reasks, prompt, article, completion, claims)
+    return Economy(len(exchanges), reasks, prompt, article, completion, claims)
 
 
 def _entries(response: dict[str, Any]) -> int:

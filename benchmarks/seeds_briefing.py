@@ -151,7 +151,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         figures=figures,
         details={"disputes": disputes, "slots": slots},
         extra_markdown=["", "Ledger slots:", "", *(f"- {line}" for line in slots)],
-        **run.report_directory(),
+        directory=run.report_directory(),
     )  # fmt: skip
     return 0
 

@@ -10,7 +10,7 @@ calls (the server must see no request either) and under 2 s; its briefing must e
 first one (timestamps and run statistics aside). For context, the time of a process that
 only imports the CLI (`python -m summarizer --help`) is shown: most of the second run.
 
-Backend, by default: `benchmarks/openai_stub.py` in replay mode, answering with the
+Backend, by default: `summarizer/testing/stub.py` in replay mode, answering with the
 embedded model's responses recorded in `cassettes/test_end_to_end/examples_briefing.yaml`;
 the runs use `--base-url <stub> --model qwen2.5-coder-1.5b-instruct-q4_k_m --mode
 json_object_schema` so that their request bodies equal the recorded ones. The benchmark
@@ -44,9 +44,9 @@ from pathlib import Path
 import httpx2
 
 from benchmarks._report import RESULTS_DIR, Figure, table_lines, write_report
-from benchmarks.openai_stub import StubStats, stub_process
 from summarizer import Briefing
 from summarizer.config import EMBEDDED_MODEL_NAME
+from summarizer.testing.stub import StubStats, stub_process
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "examples" / "articles"

@@ -14,7 +14,7 @@ import pytest
 
 from summarizer.config import EMBEDDED_MODEL_NAME, Settings
 from summarizer.runtime import embedding_weights
-from tests.cassette_format import (
+from tests.support.cassette_format import (
     RECORDED_HOST,
     ReadableJsonSerializer,
     json_body_matcher,

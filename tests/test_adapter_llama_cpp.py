@@ -59,7 +59,8 @@ def test_grammar_literals_escape_the_backslash(
     for name in ("GRAMMAR_LITERAL_ESCAPE_RE", "GRAMMAR_LITERAL_ESCAPES"):
         monkeypatch.setattr(llama_grammar, name, getattr(llama_grammar, name))
     adapter.escape_backslashes_in_grammar_literals()
-    converter = llama_grammar.SchemaConverter(
+    # llama-cpp-python leaves these unannotated.
+    converter: Any = llama_grammar.SchemaConverter(  # type: ignore[no-untyped-call]
         prop_order={}, allow_fetch=False, dotall=False, raw_pattern=False
     )
     schema = {"type": "object", "properties": {"q": {"const": 'a "b" C:\\d'}}, "required": ["q"]}
@@ -98,7 +99,8 @@ def test_a_replaced_sampler_is_used_where_chosen_and_put_back(adapter: ModuleTyp
     restore = adapter.replace_sampler(choose)
     try:
         generating = SimpleNamespace(_n_vocab=7, last_n_tokens_size=64)
-        sampler = Llama._init_sampler(generating, temp=0.0, grammar="g", repeat_penalty=1.1)
+        init_sampler: Any = Llama._init_sampler  # called on a stand-in for a Llama
+        sampler = init_sampler(generating, temp=0.0, grammar="g", repeat_penalty=1.1)
     finally:
         restore()
 
@@ -193,7 +195,7 @@ def test_doctor_reports_another_release_as_a_problem(
     pretend_llama_cpp_python(monkeypatch, "0.3.37")
     settings = Settings(
         base_url=None,
-        api_key=None,
+        api_key="not-needed",
         model="m",
         mode="json_object_schema",
         cache_dir=tmp_path / "cache",

@@ -19,7 +19,6 @@ import httpx2
 import numpy as np
 import pytest
 
-from benchmarks.openai_stub import StubServer
 from summarizer import Briefing, ConfigError, Settings, abrief, resolve_settings
 from summarizer.briefing.adjudication import Adjudicator
 from summarizer.briefing.merge import merge_claims, merge_events, number_sources
@@ -32,8 +31,9 @@ from summarizer.runtime.embeddings import LocalEmbedder
 from summarizer.runtime.llm import Deadline, StructuredLLM
 from summarizer.runtime.usage import Budget
 from summarizer.storage.cache import ResponseCache
-from tests import factories
-from tests.stub_cli import brief_in_process
+from summarizer.testing.stub import StubServer
+from tests.support import factories
+from tests.support.stub_cli import brief_in_process
 from tests.test_llm_faults import FakeEndpoint, _answer, _client, _completion, _status
 from tests.test_llm_faults import _settings as endpoint_settings
 

@@ -4,6 +4,8 @@ Every `import` of the package is read from the source (those inside functions an
 TYPE_CHECKING too), as `python -m tests.test_architecture` prints them. A module may import
 its own package, the core (`models`, `errors`, `config`) and the packages before its own in
 `LAYERS`; nothing imports the entry points. No module reaches itself through imports.
+`testing` (the model's stand-ins for tests and offline runs) may import every stage, and
+nothing in the package imports it: a briefing never runs on a stand-in by accident.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ LAYERS = (
     "grounding",
     "briefing",
     "render",
+    "testing",
     "entry",
 )
 CORE = frozenset({"summarizer.models", "summarizer.errors", "summarizer.config"})
@@ -88,6 +91,20 @@ def test_no_import_runs_back_up_the_stages() -> None:
         if layer(target) > layer(source)
     ]
     assert back == []
+
+
+def _in_testing(module: str) -> bool:
+    return module == "summarizer.testing" or module.startswith("summarizer.testing.")
+
+
+def test_nothing_outside_testing_imports_it() -> None:
+    importers = [
+        f"{source} -> {target}"
+        for source, targets in graph().items()
+        for target in targets
+        if _in_testing(target) and not _in_testing(source)
+    ]
+    assert importers == []
 
 
 def test_the_core_imports_nothing_but_the_core() -> None:

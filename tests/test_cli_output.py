@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.openai_stub import StubServer
 from summarizer import Briefing
 from summarizer.cli import OutputFormat, _format_for
-from tests.stub_cli import brief_as_process, brief_in_process
+from summarizer.testing.stub import StubServer
+from tests.support.stub_cli import brief_as_process, brief_in_process
 
 pytestmark = pytest.mark.block_network(allowed_hosts=[r"127\.0\.0\.1$"])
 

@@ -5,7 +5,9 @@ Every call passes `environ=` and `config_file=` so the real environment and home
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -29,7 +31,7 @@ def no_file(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def write_config(tmp_path: Path):
+def write_config(tmp_path: Path) -> Callable[[str], Path]:
     def write(content: str) -> Path:
         path = tmp_path / "config.toml"
         path.write_text(content, encoding="utf-8")
@@ -41,7 +43,7 @@ def write_config(tmp_path: Path):
 # --- defaults -------------------------------------------------------------------------------
 
 
-def test_nothing_configured_means_the_embedded_model(no_file):
+def test_nothing_configured_means_the_embedded_model(no_file: Path) -> None:
     settings = resolve_settings(environ={}, config_file=no_file)
     assert settings.base_url is None
     assert backend_defaults(settings.base_url).kind == "embedded"
@@ -56,7 +58,7 @@ def test_nothing_configured_means_the_embedded_model(no_file):
     )
 
 
-def test_a_key_alone_means_the_hosted_openai_api(no_file):
+def test_a_key_alone_means_the_hosted_openai_api(no_file: Path) -> None:
     settings = resolve_settings(environ={"OPENAI_API_KEY": "sk-test"}, config_file=no_file)
     assert settings.base_url == OPENAI_BASE_URL
     assert settings.model == DEFAULT_OPENAI_MODEL
@@ -65,25 +67,25 @@ def test_a_key_alone_means_the_hosted_openai_api(no_file):
     assert backend_defaults(settings.base_url).kind == "remote"
 
 
-def test_a_key_with_a_gguf_stays_local(no_file, tmp_path):
+def test_a_key_with_a_gguf_stays_local(no_file: Path, tmp_path: Path) -> None:
     gguf = tmp_path / "model.gguf"
     settings = resolve_settings(api_key="sk-test", gguf=gguf, environ={}, config_file=no_file)
     assert settings.base_url is None
     assert settings.gguf == gguf
 
 
-def test_gguf_path_expands_the_home_directory(no_file):
+def test_gguf_path_expands_the_home_directory(no_file: Path) -> None:
     settings = resolve_settings(gguf="~/weights/m.gguf", environ={}, config_file=no_file)
     assert settings.gguf == Path("~/weights/m.gguf").expanduser()
 
 
-def test_openai_url_with_a_trailing_slash_gets_the_default_model(no_file):
+def test_openai_url_with_a_trailing_slash_gets_the_default_model(no_file: Path) -> None:
     settings = resolve_settings(base_url=OPENAI_BASE_URL + "/", environ={}, config_file=no_file)
     assert settings.base_url == OPENAI_BASE_URL
     assert settings.model == DEFAULT_OPENAI_MODEL
 
 
-def test_custom_base_url_without_a_model_is_a_config_error_with_a_hint(no_file):
+def test_custom_base_url_without_a_model_is_a_config_error_with_a_hint(no_file: Path) -> None:
     with pytest.raises(ConfigError, match="no model name") as caught:
         resolve_settings(base_url=LOCAL_URL, environ={}, config_file=no_file)
     assert caught.value.hint is not None
@@ -91,7 +93,7 @@ def test_custom_base_url_without_a_model_is_a_config_error_with_a_hint(no_file):
     assert isinstance(caught.value, UserError)
 
 
-def test_custom_base_url_with_a_model(no_file):
+def test_custom_base_url_with_a_model(no_file: Path) -> None:
     settings = resolve_settings(
         base_url=LOCAL_URL + "/", model="local-model", environ={}, config_file=no_file
     )
@@ -104,7 +106,7 @@ def test_custom_base_url_with_a_model(no_file):
 # --- precedence -----------------------------------------------------------------------------
 
 
-def test_explicit_wins_over_environment_and_file(write_config):
+def test_explicit_wins_over_environment_and_file(write_config: Callable[[str], Path]) -> None:
     config = write_config('model = "from-file"\nmode = "tools"\nmax_reasks = 3\n')
     env = {"SUMMARIZER_MODEL": "from-env", "SUMMARIZER_MODE": "json", "SUMMARIZER_MAX_REASKS": "2"}
     settings = resolve_settings(
@@ -118,7 +120,7 @@ def test_explicit_wins_over_environment_and_file(write_config):
     assert (settings.model, settings.mode, settings.max_reasks) == ("explicit", "md_json", 0)
 
 
-def test_environment_wins_over_file(write_config):
+def test_environment_wins_over_file(write_config: Callable[[str], Path]) -> None:
     config = write_config(
         'base_url = "http://file.example/v1"\nmodel = "from-file"\nrequest_timeout = 5\n'
     )
@@ -133,7 +135,7 @@ def test_environment_wins_over_file(write_config):
     assert settings.request_timeout == 7.5
 
 
-def test_file_wins_over_defaults(write_config):
+def test_file_wins_over_defaults(write_config: Callable[[str], Path]) -> None:
     config = write_config(
         'base_url = "http://file.example/v1"\n'
         'api_key = "file-key"\n'
@@ -153,7 +155,7 @@ def test_file_wins_over_defaults(write_config):
     assert settings.article_deadline == 90.5
 
 
-def test_summarizer_variables_win_over_openai_variables(no_file):
+def test_summarizer_variables_win_over_openai_variables(no_file: Path) -> None:
     env = {
         "SUMMARIZER_BASE_URL": "http://mine.example/v1",
         "OPENAI_BASE_URL": "http://openai-compatible.example/v1",
@@ -166,13 +168,13 @@ def test_summarizer_variables_win_over_openai_variables(no_file):
     assert settings.api_key == "mine"
 
 
-def test_openai_base_url_variable_is_used(no_file):
+def test_openai_base_url_variable_is_used(no_file: Path) -> None:
     env = {"OPENAI_BASE_URL": "http://compatible.example/v1", "SUMMARIZER_MODEL": "m"}
     settings = resolve_settings(environ=env, config_file=no_file)
     assert settings.base_url == "http://compatible.example/v1"
 
 
-def test_empty_environment_variables_are_ignored(write_config):
+def test_empty_environment_variables_are_ignored(write_config: Callable[[str], Path]) -> None:
     config = write_config('model = "from-file"\n')
     env = {"SUMMARIZER_MODEL": "", "OPENAI_API_KEY": ""}
     settings = resolve_settings(environ=env, config_file=config)
@@ -180,7 +182,7 @@ def test_empty_environment_variables_are_ignored(write_config):
     assert settings.base_url is None
 
 
-def test_config_file_named_by_the_environment_is_read(tmp_path):
+def test_config_file_named_by_the_environment_is_read(tmp_path: Path) -> None:
     config = tmp_path / "elsewhere.toml"
     config.write_text('mode = "tools"\n', encoding="utf-8")
     settings = resolve_settings(environ={"SUMMARIZER_CONFIG": str(config)})
@@ -190,9 +192,10 @@ def test_config_file_named_by_the_environment_is_read(tmp_path):
 # --- invalid values -------------------------------------------------------------------------
 
 
-def test_unknown_mode_is_a_config_error_listing_the_modes(no_file):
+def test_unknown_mode_is_a_config_error_listing_the_modes(no_file: Path) -> None:
     with pytest.raises(ConfigError, match="'xml'") as caught:
         resolve_settings(mode="xml", environ={}, config_file=no_file)
+    assert caught.value.hint is not None
     assert all(mode in caught.value.hint for mode in STRUCTURED_MODES)
 
 
@@ -207,39 +210,46 @@ def test_unknown_mode_is_a_config_error_listing_the_modes(no_file):
         ("SUMMARIZER_ARTICLE_DEADLINE", "-5", "article_deadline must be positive"),
     ],
 )
-def test_bad_numbers_are_config_errors(no_file, variable, value, message):
+def test_bad_numbers_are_config_errors(
+    no_file: Path, variable: str, value: str, message: str
+) -> None:
     with pytest.raises(ConfigError, match=message):
         resolve_settings(environ={variable: value}, config_file=no_file)
 
 
-def test_bad_number_in_the_config_file_is_a_config_error(write_config):
+def test_bad_number_in_the_config_file_is_a_config_error(
+    write_config: Callable[[str], Path],
+) -> None:
     config = write_config('request_timeout = "a while"\n')
     with pytest.raises(ConfigError, match="request_timeout"):
         resolve_settings(environ={}, config_file=config)
 
 
-def test_unknown_key_in_the_config_file_is_a_config_error(write_config):
+def test_unknown_key_in_the_config_file_is_a_config_error(
+    write_config: Callable[[str], Path],
+) -> None:
     config = write_config('model = "m"\ntemprature = 0.5\n')
     with pytest.raises(ConfigError, match="temprature") as caught:
         resolve_settings(environ={}, config_file=config)
+    assert caught.value.hint is not None
     assert "model" in caught.value.hint
 
 
-def test_unparseable_toml_is_a_config_error(write_config):
+def test_unparseable_toml_is_a_config_error(write_config: Callable[[str], Path]) -> None:
     config = write_config("model = \n[[[")
     with pytest.raises(ConfigError, match="cannot read config file") as caught:
         resolve_settings(environ={}, config_file=config)
     assert caught.value.hint == "fix or remove the file"
 
 
-def test_non_utf8_config_file_is_a_config_error(tmp_path):
+def test_non_utf8_config_file_is_a_config_error(tmp_path: Path) -> None:
     config = tmp_path / "config.toml"
     config.write_bytes('model = "caf\u00e9"\n'.encode("latin-1"))
     with pytest.raises(ConfigError, match="cannot read config file"):
         resolve_settings(environ={}, config_file=config)
 
 
-def test_a_folder_in_place_of_the_config_file_is_ignored(tmp_path):
+def test_a_folder_in_place_of_the_config_file_is_ignored(tmp_path: Path) -> None:
     settings = resolve_settings(environ={}, config_file=tmp_path)
     assert backend_defaults(settings.base_url).kind == "embedded"
 
@@ -247,19 +257,21 @@ def test_a_folder_in_place_of_the_config_file_is_ignored(tmp_path):
 # --- speed and cost settings -------------------------------------------------------------
 
 
-def test_concurrency_defaults_to_one_on_the_embedded_model_and_four_elsewhere(no_file):
+def test_concurrency_defaults_to_one_on_the_embedded_model_and_four_elsewhere(
+    no_file: Path,
+) -> None:
     assert resolve_settings(environ={}, config_file=no_file).concurrency == 1
     remote = resolve_settings(base_url=LOCAL_URL, model="m", environ={}, config_file=no_file)
     assert remote.concurrency == 4
 
 
-def test_cache_lives_in_the_cache_dir_unless_switched_off(no_file, tmp_path):
+def test_cache_lives_in_the_cache_dir_unless_switched_off(no_file: Path, tmp_path: Path) -> None:
     env = {"SUMMARIZER_CACHE_DIR": str(tmp_path / "c")}
     assert resolve_settings(environ=env, config_file=no_file).cache_dir == tmp_path / "c"
     assert resolve_settings(cache=False, environ=env, config_file=no_file).cache_dir is None
 
 
-def test_budgets_and_concurrency_from_the_environment(no_file):
+def test_budgets_and_concurrency_from_the_environment(no_file: Path) -> None:
     env = {
         "SUMMARIZER_MAX_TOKENS": "5000",
         "SUMMARIZER_MAX_COST": "0.25",
@@ -273,12 +285,17 @@ def test_budgets_and_concurrency_from_the_environment(no_file):
     ("name", "value"),
     [("max_tokens", 0), ("max_cost", -1.0), ("concurrency", 0), ("max_tokens", 2.5)],
 )
-def test_bad_budget_or_concurrency_is_a_config_error(no_file, name, value):
+def test_bad_budget_or_concurrency_is_a_config_error(
+    no_file: Path, name: str, value: float
+) -> None:
     with pytest.raises(ConfigError, match=name):
-        resolve_settings(**{name: value}, environ={}, config_file=no_file)
+        options: dict[str, Any] = {name: value}
+        resolve_settings(**options, environ={}, config_file=no_file)
 
 
-def test_prices_from_the_config_file_override_the_table(write_config):
+def test_prices_from_the_config_file_override_the_table(
+    write_config: Callable[[str], Path],
+) -> None:
     config = write_config('[prices]\n"my-model" = [0.5, 1.5]\n"gpt-4o-mini" = [1, 2]\n')
     settings = resolve_settings(prices={"other": (3.0, 4.0)}, environ={}, config_file=config)
     assert settings.prices == {
@@ -288,7 +305,9 @@ def test_prices_from_the_config_file_override_the_table(write_config):
     }
 
 
-def test_a_malformed_price_is_a_config_error_naming_the_model(write_config):
+def test_a_malformed_price_is_a_config_error_naming_the_model(
+    write_config: Callable[[str], Path],
+) -> None:
     config = write_config('[prices]\n"my-model" = [0.5]\n')
     with pytest.raises(ConfigError, match="my-model"):
         resolve_settings(environ={}, config_file=config)

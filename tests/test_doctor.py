@@ -15,10 +15,10 @@ import httpx2
 import pytest
 from typer.testing import CliRunner
 
-from benchmarks.openai_stub import STUB_MODEL, StubServer
 from summarizer import ConfigError, Settings, SetupCheck, check_setup
 from summarizer.cli import app
 from summarizer.runtime import doctor as doctor_module
+from summarizer.testing.stub import STUB_MODEL, StubServer
 
 pytestmark = pytest.mark.block_network(allowed_hosts=[r"127\.0\.0\.1$"])
 
@@ -274,7 +274,7 @@ def test_a_missing_or_broken_runtime_is_a_problem(
     monkeypatch.setattr(doctor_module, "missing_runtime_modules", lambda: ["llama_cpp"])
     missing = _by_name(check_setup(_settings(None, tmp_path)))["embedded runtime"]
     monkeypatch.setattr(doctor_module, "missing_runtime_modules", list)
-    monkeypatch.setattr(doctor_module.metadata, "version", lambda _name: "0.3.36")
+    monkeypatch.setattr("summarizer.runtime.doctor.metadata.version", lambda _name: "0.3.36")
     monkeypatch.setattr(
         doctor_module, "_import_problem", lambda _module: "OSError: libllama.so: bad ELF"
     )

@@ -55,7 +55,7 @@ def _pydantic_reference(sentences: list[Sentence]) -> type[BaseModel]:
                 __base__=Happening,
                 word=(word, Field(description=Happening.model_fields["word"].description)),
             )
-            own["events"] = (list[happening], Field(max_length=MAX_EVENTS))  # type: ignore[valid-type]
+            own["events"] = (list[happening], Field(max_length=MAX_EVENTS))
         entry = create_model(f"Sentence{index}", __base__=_combined(bases), **own)
         fields[f"s{index}"] = (entry, ...)
     return create_model("ChunkFacts", __base__=_ChunkFacts, **fields)
@@ -67,14 +67,16 @@ def _chunks() -> list[list[Sentence]]:
 
 
 @pytest.mark.parametrize("sentences", _chunks(), ids=lambda s: f"{len(s)}-sentences")
-def test_the_schema_is_the_one_pydantic_writes_with_each_quote_a_literal(sentences):
+def test_the_schema_is_the_one_pydantic_writes_with_each_quote_a_literal(
+    sentences: list[Sentence],
+) -> None:
     expected = model_json_schema(_pydantic_reference(sentences))
     actual = schema_of(response_model_for(sentences))
     # Byte for byte, key order included: it is the request body and the cache key.
     assert json.dumps(actual) == json.dumps(expected)
 
 
-def test_the_request_schema_is_the_shared_one():
+def test_the_request_schema_is_the_shared_one() -> None:
     model = response_model_for(split_sentences(MIXED))
     assert model.model_json_schema() is schema_of(model)
 
@@ -100,21 +102,21 @@ def _answer(sentences: list[Sentence], **quotes: str) -> dict[str, Any]:
     return answer
 
 
-def test_an_answer_quoting_every_sentence_validates():
+def test_an_answer_quoting_every_sentence_validates() -> None:
     sentences = split_sentences(MIXED)
     model = response_model_for(sentences)
     parsed = model.model_validate_json(json.dumps(_answer(sentences)), strict=True)
     assert [getattr(parsed, f"s{i}").quote for i in (1, 2, 3, 4)] == [s.text for s in sentences]
 
 
-def test_a_quote_that_is_not_its_sentence_is_rejected_by_name():
+def test_a_quote_that_is_not_its_sentence_is_rejected_by_name() -> None:
     sentences = split_sentences(PLAIN)
     model = response_model_for(sentences)
     with pytest.raises(ValidationError, match=r"s2\.quote should be exactly 'Officials urged"):
         model.model_validate_json(json.dumps(_answer(sentences, s2="Officials urged")))
 
 
-def test_chunks_of_the_same_shape_keep_their_own_sentences():
+def test_chunks_of_the_same_shape_keep_their_own_sentences() -> None:
     first = response_model_for(split_sentences("The river rose. Officials urged calm."))
     second = response_model_for(split_sentences("The pier closed. Boats stayed in port."))
     answer = _answer(split_sentences("The river rose. Officials urged calm."))
@@ -124,7 +126,7 @@ def test_chunks_of_the_same_shape_keep_their_own_sentences():
     assert schema_of(first) != schema_of(second)
 
 
-def test_valid_entries_keeps_each_entry_that_quotes_its_sentence():
+def test_valid_entries_keeps_each_entry_that_quotes_its_sentence() -> None:
     sentences = split_sentences(PLAIN)
     answer = _answer(sentences, s1="The river rose slowly.")
     kept = valid_entries(answer, response_model_for(sentences))

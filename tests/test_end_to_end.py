@@ -18,7 +18,7 @@ from summarizer.cli import app
 from summarizer.config import Settings
 from summarizer.inputs.ingest import read_path
 from tests.conftest import EXAMPLES, SCHEMAS
-from tests.gold_check import score
+from tests.support.gold_check import score
 from tests.test_render_html import Report
 
 pytestmark = [pytest.mark.vcr, pytest.mark.default_cassette("examples_briefing.yaml")]

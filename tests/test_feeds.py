@@ -17,7 +17,7 @@ from summarizer.inputs.feeds import (
     select_entries,
 )
 from summarizer.inputs.fetch import FetchLimits, Page, fetch, http_client
-from tests.web_server import WebServer, web_server_fixture  # noqa: F401
+from tests.support.web_server import WebServer, web_server_fixture  # noqa: F401
 
 pytestmark = pytest.mark.block_network(allowed_hosts=[r"127\.0\.0\.1$"])
 

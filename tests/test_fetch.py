@@ -1,6 +1,6 @@
 """Fetching pages from the loopback test site: pages, redirects, and every way a fetch fails.
 
-No mocks of httpx2: each test talks to tests/web_server.py over 127.0.0.1. Every failure
+No mocks of httpx2: each test talks to tests/support/web_server.py over 127.0.0.1. Every failure
 must be one line that starts with the URL.
 """
 
@@ -17,7 +17,7 @@ import pytest
 
 from summarizer.errors import InputError
 from summarizer.inputs.fetch import FetchLimits, Page, fetch, http_client, is_feed, user_agent
-from tests.web_server import WebServer, web_server_fixture  # noqa: F401
+from tests.support.web_server import WebServer, web_server_fixture  # noqa: F401
 
 pytestmark = pytest.mark.block_network(allowed_hosts=[r"127\.0\.0\.1$"])
 

@@ -1,7 +1,7 @@
 """Reading what a user names: pages and feeds over loopback HTTP, folders, globs and stdin.
 
 Pages and feeds are the team's own (tests/web/site), served by a real HTTP server on
-127.0.0.1. The one CLI run here uses the OpenAI stub as its model (benchmarks/openai_stub):
+127.0.0.1. The one CLI run here uses the OpenAI stub as its model (summarizer.testing.stub):
 its placeholder answers fit the lantern page, which has no figures, dates or times.
 """
 
@@ -15,10 +15,10 @@ from typing import Any
 
 import pytest
 
-from benchmarks.openai_stub import StubServer
 from summarizer import Briefing, FetchLimits, Gathered, Window, gather_articles
-from tests.stub_cli import brief_in_process
-from tests.web_server import SITE, WebServer, web_server_fixture  # noqa: F401
+from summarizer.testing.stub import StubServer
+from tests.support.stub_cli import brief_in_process
+from tests.support.web_server import SITE, WebServer, web_server_fixture  # noqa: F401
 
 pytestmark = pytest.mark.block_network(allowed_hosts=[r"127\.0\.0\.1$"])
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from summarizer.models import Certainty
 from summarizer.text.hedges import bounded_certainty, sentence_bound
 
 LABELLED: list[tuple[str, str]] = [
@@ -64,5 +65,7 @@ def test_the_sentence_bound_agrees_with_the_labels() -> None:
         ("certain", "Shipments resumed in May.", "certain"),
     ],
 )
-def test_the_models_certainty_is_bounded_never_raised(model, sentence, expected) -> None:
+def test_the_models_certainty_is_bounded_never_raised(
+    model: Certainty, sentence: str, expected: Certainty
+) -> None:
     assert bounded_certainty(model, sentence) == expected

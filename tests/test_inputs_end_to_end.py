@@ -3,7 +3,7 @@
 The pages and feeds (tests/web/site, written by the team) are served over loopback by a
 real HTTP server; the model's answers are replayed from a cassette recorded from the
 embedded model. Only requests to the model are recorded: fetching pages and feeds goes
-to the live local server in every run (tests/cassette_format.scrub_request).
+to the live local server in every run (tests/support/cassette_format.scrub_request).
 
 Re-record with `make record`.
 """
@@ -21,7 +21,7 @@ from summarizer import Briefing
 from summarizer.cli import app
 from summarizer.config import Settings
 from tests.conftest import SCHEMAS
-from tests.web_server import SITE, WebServer, web_server_fixture  # noqa: F401
+from tests.support.web_server import SITE, WebServer, web_server_fixture  # noqa: F401
 
 pytestmark = [
     pytest.mark.vcr,
@@ -80,9 +80,9 @@ def test_a_folder_a_glob_and_two_feeds_give_one_cited_briefing(
     assert briefing.stats.failures == []
     assert any("coastal-post.rss" in note and "2 of 2" in note for note in briefing.stats.notes)
     # Every quote shown is verbatim in the text extracted from its page.
-    quotes = [c for claim in briefing.claims for c in claim.citations if c.quote is not None]
+    quotes = [c.quote for claim in briefing.claims for c in claim.citations if c.quote is not None]
     assert len(quotes) >= 15
-    assert not any("Advertisement" in q.quote or "cookie" in q.quote.lower() for q in quotes)
+    assert not any("Advertisement" in quote or "cookie" in quote.lower() for quote in quotes)
 
     # The same feed again, for one day, new articles only: nothing new, no model call.
     code, log = _brief(recorded_settings, rss, "--date", "2026-05-13", "--new-only")

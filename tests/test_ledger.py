@@ -5,7 +5,7 @@ import datetime as dt
 from summarizer.briefing.ledger import build_ledger, classify
 from summarizer.briefing.merge import merge_claims, number_sources
 from summarizer.models import Disagreement, Quantity
-from tests.factories import article, claim, extraction, quantity
+from tests.support.factories import article, claim, extraction, quantity
 
 MONDAY, WEDNESDAY = dt.date(2026, 3, 2), dt.date(2026, 3, 4)
 

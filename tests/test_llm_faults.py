@@ -16,7 +16,7 @@ import inspect
 import json
 import re
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,7 +32,8 @@ from summarizer.extraction.drafts import event_words, response_model_for, senten
 from summarizer.extraction.extract import extract_article
 from summarizer.inputs.ingest import article_from_text
 from summarizer.models import Article, ArticleExtraction
-from summarizer.runtime.llm import Deadline, StructuredLLM, UsageMeter
+from summarizer.runtime.llm import Deadline, StructuredLLM
+from summarizer.runtime.usage import UsageMeter
 from summarizer.text.sentences import Sentence, split_sentences
 
 BASE_URL = "http://fault.test/v1"
@@ -191,7 +192,9 @@ def _extract(endpoint: FakeEndpoint, text: str, **settings: Any) -> ArticleExtra
     return asyncio.run(run())
 
 
-def _client(endpoint: FakeEndpoint, **options: Any) -> openai.AsyncOpenAI:
+def _client(
+    endpoint: Callable[[httpx2.Request], Coroutine[Any, Any, httpx2.Response]], **options: Any
+) -> openai.AsyncOpenAI:
     transport = httpx2.MockTransport(endpoint)
     return openai.AsyncOpenAI(
         base_url=BASE_URL,

@@ -38,7 +38,7 @@ from summarizer.models import (
     TokenUsage,
 )
 from summarizer.render.markdown_escape import escape_markdown
-from tests import factories
+from tests.support import factories
 
 PAYLOADS = [
     "<img src=x onerror=alert(1)>",
@@ -163,7 +163,7 @@ def _briefing(payload: str, *, stories: int = 1, address: str | None = None) -> 
         events = [happened.model_copy(update={"location": f"Place {payload}"})]
         extractions.append(factories.extraction(source, claims, events))
     sources = number_sources(articles)
-    claims = merge_claims(extractions, sources)
+    merged_claims = merge_claims(extractions, sources)
     disagreements = [
         slot.model_copy(
             update={
@@ -180,10 +180,10 @@ def _briefing(payload: str, *, stories: int = 1, address: str | None = None) -> 
                 ],
             }
         )
-        for slot in build_ledger(claims, sources)
+        for slot in build_ledger(merged_claims, sources)
     ]
     assert disagreements, "two figures for one slot make a disagreement"
-    wording_only = next(c for c in claims if c.quantity is None)
+    wording_only = next(c for c in merged_claims if c.quantity is None)
     changed = wording_only.model_copy(
         update={
             "novelty": "changed",
@@ -192,17 +192,17 @@ def _briefing(payload: str, *, stories: int = 1, address: str | None = None) -> 
             ),
         }
     )
-    events = merge_events(extractions, sources)
+    merged_events = merge_events(extractions, sources)
     return Briefing(
         generated_at=dt.datetime(2026, 3, 3, 9, 0, tzinfo=dt.UTC),
         sources=sources,
-        key_points=key_points(claims, events, disagreements, sources, top=10),
+        key_points=key_points(merged_claims, merged_events, disagreements, sources, top=10),
         stories=[
             Story(number=n, title=f"Story title {payload}", sources=[1, 2])
             for n in range(1, stories + 1)
         ],
-        events=events,
-        claims=[changed if c is wording_only else c for c in claims],
+        events=merged_events,
+        claims=[changed if c is wording_only else c for c in merged_claims],
         disagreements=disagreements,
         stats=RunStats(
             model=f"model {payload}",

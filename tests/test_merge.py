@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from summarizer.briefing.merge import merge_claims, merge_events, number_sources
 from summarizer.runtime.embeddings import LocalEmbedder
-from tests.factories import article, claim, event, extraction, quantity
+from tests.support.factories import article, claim, event, extraction, quantity
 
 COURIER = "Two workers were killed at the plant. The mayor ordered an evacuation."
 HERALD = "Two workers were killed at the chemical plant, officials said. Fish died."

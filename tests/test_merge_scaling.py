@@ -1,6 +1,6 @@
 """The blocked merge and the bounded ledger give what the all-pairs stage gave.
 
-`benchmarks.merge_baseline` is the stage before blocking. Large groups take the indexed
+`summarizer.testing.merge_baseline` is the stage before blocking. Large groups take the indexed
 path only past `near_duplicates.ALL_PAIRS_UP_TO` texts; the tests lower that limit so the
 indexed path runs on piles small enough to check against every pair in a test.
 """
@@ -15,8 +15,6 @@ from itertools import pairwise
 
 import pytest
 
-from benchmarks import merge_baseline
-from benchmarks.synthetic_claims import synthetic_corpus
 from summarizer.briefing import ledger
 from summarizer.briefing.ledger import build_ledger
 from summarizer.briefing.merge import (
@@ -34,11 +32,13 @@ from summarizer.briefing.merge import (
 )
 from summarizer.inputs.ingest import read_path
 from summarizer.models import ArticleExtraction, Event, Source
+from summarizer.testing import merge_baseline
+from summarizer.testing.synthetic_claims import synthetic_corpus
 from summarizer.text import near_duplicates
 from summarizer.text.near_duplicates import medoid, similar_groups, similarity
 from summarizer.text.sentences import split_sentences
 from tests.conftest import EXAMPLES
-from tests.factories import article, claim, extraction, quantity
+from tests.support.factories import article, claim, extraction, quantity
 
 _FIGURE = re.compile(r"\b(\d{1,3}(?:,\d{3})+|\d+)\s+([a-z]+)")
 
@@ -296,7 +296,8 @@ def test_a_slot_with_many_figures_lists_each_against_the_next_larger() -> None:
 
     (slot,) = build_ledger(merge_claims(extractions, sources), sources)
 
-    figures = [e.quantity.value for e in slot.entries]
+    figures = [e.quantity.value for e in slot.entries if e.quantity.value is not None]
+    assert len(figures) == len(slot.entries)
     assert len(slot.differences) == len(values) - 1
     pairs = sorted(sorted((figures[d.first], figures[d.second])) for d in slot.differences)
     assert pairs == [[float(a), float(b)] for a, b in pairwise(sorted(values))]

@@ -26,7 +26,7 @@ from summarizer.models import (
 )
 from summarizer.render.render_json import render_json
 from tests.conftest import SCHEMAS
-from tests.factories import article, claim, extraction, quantity
+from tests.support.factories import article, claim, extraction, quantity
 
 MONDAY = dt.datetime(2026, 5, 11, 18, 0, tzinfo=dt.UTC)
 TUESDAY = dt.datetime(2026, 5, 12, 18, 0, tzinfo=dt.UTC)

@@ -19,9 +19,9 @@ import pydantic
 import pytest
 from openai.types.chat import ChatCompletion, ChatCompletionMessageParam
 
-from benchmarks.openai_stub import StubServer, stub_process, token_count
-from benchmarks.schema_instance import UnsupportedSchema, instance_for_schema
 from summarizer.extraction.drafts import response_model_for
+from summarizer.testing.schema_instance import UnsupportedSchema, instance_for_schema
+from summarizer.testing.stub import StubServer, stub_process, token_count
 from summarizer.text.sentences import split_sentences
 
 # The stub listens on loopback; nothing else may be reached.

@@ -14,7 +14,6 @@ import openai
 import pydantic
 import pytest
 
-from benchmarks.openai_stub import STUB_MODEL, StubServer
 from summarizer import (
     ArticleRef,
     Briefing,
@@ -26,6 +25,7 @@ from summarizer import (
     gather_articles,
 )
 from summarizer.runtime import backend
+from summarizer.testing.stub import STUB_MODEL, StubServer
 from tests.test_llm_faults import FakeEndpoint, _answer, _client, _completion, _settings, _status
 
 FLOOD = "The mayor said 300 homes were flooded on Monday. The river rose quickly."
@@ -82,6 +82,7 @@ def test_a_run_reports_typed_events_in_order_with_the_tokens_spent_so_far() -> N
     assert done_1.verified_quotes == done_1.claims == 2
     assert start_2.article is not None and start_2.article.index == 2
     assert (done_2.prompt_tokens, done_2.output_tokens, done_2.articles_done) == (220, 140, 2)
+    assert done_1.claims is not None and done_2.claims is not None
     assert merging.claims == done_1.claims + done_2.claims
     assert (done.claims, done.events) == (len(briefing.claims), len(briefing.events))
     assert done.verified_quotes == (done_1.verified_quotes or 0) + (done_2.verified_quotes or 0)

@@ -37,7 +37,7 @@ def _evidence(proposed: str, article_id: str = "art1") -> Evidence:
 # --- locate_quote ---------------------------------------------------------------------------
 
 
-def test_exact_quote_is_verified_with_offsets_of_the_text():
+def test_exact_quote_is_verified_with_offsets_of_the_text() -> None:
     quote = "the bridge will reopen in May"
     match = locate_quote(TEXT, quote)
     assert match is not None
@@ -45,7 +45,7 @@ def test_exact_quote_is_verified_with_offsets_of_the_text():
     assert TEXT[match.start : match.end] == quote
 
 
-def test_whitespace_run_in_text_is_repaired_and_spans_the_texts_characters():
+def test_whitespace_run_in_text_is_repaired_and_spans_the_texts_characters() -> None:
     text = "Officials said the   road\nwas closed."
     match = locate_quote(text, "the road was closed")
     assert match is not None
@@ -53,7 +53,7 @@ def test_whitespace_run_in_text_is_repaired_and_spans_the_texts_characters():
     assert text[match.start : match.end] == "the   road\nwas closed"
 
 
-def test_non_breaking_space_in_text_is_repaired():
+def test_non_breaking_space_in_text_is_repaired() -> None:
     text = "The fire burned 40\u00a0hectares of forest."
     match = locate_quote(text, "burned 40 hectares")
     assert match is not None
@@ -61,7 +61,7 @@ def test_non_breaking_space_in_text_is_repaired():
     assert text[match.start : match.end] == "burned 40\u00a0hectares"
 
 
-def test_curly_and_straight_quote_marks_are_folded():
+def test_curly_and_straight_quote_marks_are_folded() -> None:
     text = "She called it \u201ca turning point\u201d and the town\u2019s best day."
     match = locate_quote(text, 'it "a turning point" and the town\'s best day')
     assert match is not None
@@ -80,7 +80,7 @@ def test_curly_and_straight_quote_marks_are_folded():
         "  the bridge will reopen in May ",
     ],
 )
-def test_quote_marks_wrapped_around_the_whole_quote_are_stripped(wrapped):
+def test_quote_marks_wrapped_around_the_whole_quote_are_stripped(wrapped: str) -> None:
     text = "Officials expect the bridge will reopen in May this year."
     match = locate_quote(text, wrapped)
     assert match is not None
@@ -97,16 +97,16 @@ def test_quote_marks_wrapped_around_the_whole_quote_are_stripped(wrapped):
         "the bridge reopens in May",  # paraphrase
     ],
 )
-def test_changed_quote_is_not_found(changed):
+def test_changed_quote_is_not_found(changed: str) -> None:
     assert locate_quote(TEXT, changed) is None
 
 
 @pytest.mark.parametrize("blank", ["", "   ", "\n", '""', "\u201c\u201d"])
-def test_blank_or_only_quote_marks_is_not_found(blank):
+def test_blank_or_only_quote_marks_is_not_found(blank: str) -> None:
     assert locate_quote(TEXT, blank) is None
 
 
-def test_near_prefers_the_occurrence_at_or_after_it():
+def test_near_prefers_the_occurrence_at_or_after_it() -> None:
     text = "Water rose fast. Later, water rose fast again."
     second = text.index("water rose fast", 1)
     match = locate_quote(text, "water rose fast", near=second)
@@ -114,14 +114,14 @@ def test_near_prefers_the_occurrence_at_or_after_it():
     assert match.start == second
 
 
-def test_near_falls_back_to_an_earlier_occurrence():
+def test_near_falls_back_to_an_earlier_occurrence() -> None:
     text = "Water rose fast. Nothing else happened here."
     match = locate_quote(text, "Water rose fast", near=20)
     assert match is not None
     assert match.start == 0
 
 
-def test_near_also_applies_to_repaired_matches():
+def test_near_also_applies_to_repaired_matches() -> None:
     text = "roads  were shut. Then roads  were shut again."
     later = text.index("Then")
     match = locate_quote(text, "roads were shut", near=later)
@@ -133,14 +133,14 @@ def test_near_also_applies_to_repaired_matches():
 # --- ground_evidence / ground_extraction ----------------------------------------------------
 
 
-def test_ground_verified_evidence_records_offsets():
+def test_ground_verified_evidence_records_offsets() -> None:
     grounded = ground_evidence(_evidence("The council met on Tuesday."), _article())
     assert grounded.status == "verified"
     assert (grounded.start, grounded.end) == (0, len("The council met on Tuesday."))
     assert grounded.quote == "The council met on Tuesday."
 
 
-def test_ground_repaired_evidence_quotes_the_article_and_keeps_the_proposal():
+def test_ground_repaired_evidence_quotes_the_article_and_keeps_the_proposal() -> None:
     text = "The council met on\u00a0Tuesday  evening."
     proposed = "\u201cmet on Tuesday evening\u201d"
     grounded = ground_evidence(_evidence(proposed), _article(text))
@@ -150,7 +150,7 @@ def test_ground_repaired_evidence_quotes_the_article_and_keeps_the_proposal():
     assert grounded.proposed_quote == proposed
 
 
-def test_ground_unverified_evidence_keeps_no_offsets():
+def test_ground_unverified_evidence_keeps_no_offsets() -> None:
     stale = Evidence(
         article_id="art1",
         quote="the council never met",
@@ -193,13 +193,15 @@ def _event(evidence: list[Evidence]) -> Event:
     )
 
 
-def _extraction(claims: list[Claim], events: list[Event], article_id: str = "art1"):
+def _extraction(
+    claims: list[Claim], events: list[Event], article_id: str = "art1"
+) -> ArticleExtraction:
     return ArticleExtraction(
         article_id=article_id, claims=claims, events=events, chunks=1, usage=TokenUsage()
     )
 
 
-def test_ground_extraction_grounds_every_claim_and_event():
+def test_ground_extraction_grounds_every_claim_and_event() -> None:
     extraction = _extraction(
         claims=[_claim([_evidence("the bridge will reopen in May"), _evidence("made up")])],
         events=[_event([_evidence("The council  met on Tuesday.")])],
@@ -224,7 +226,9 @@ def test_ground_extraction_grounds_every_claim_and_event():
         ("Fire Chief Ana Ruiz", False),
     ],
 )
-def test_a_claimant_the_article_does_not_name_becomes_unattributed(claimant, kept):
+def test_a_claimant_the_article_does_not_name_becomes_unattributed(
+    claimant: str, kept: bool
+) -> None:
     article = _article("Mayor Lena Ortiz said the bridge will reopen in May.")
     claim = _claim([_evidence("the bridge will reopen in May")]).model_copy(
         update={"claimant": claimant}
@@ -233,14 +237,14 @@ def test_a_claimant_the_article_does_not_name_becomes_unattributed(claimant, kep
     assert grounded.claims[0].claimant == (claimant if kept else "unattributed")
 
 
-def test_a_long_name_spelt_a_little_differently_is_the_articles():
+def test_a_long_name_spelt_a_little_differently_is_the_articles() -> None:
     article = _article("President Volodymyr Zelenskyy warned on Monday.")
     claim = _claim([_evidence("warned")]).model_copy(update={"claimant": "President Zelensky"})
     grounded = ground_extraction(_extraction(claims=[claim], events=[]), article)
     assert grounded.claims[0].claimant == "President Zelensky"
 
 
-def test_ground_extraction_refuses_another_articles_text():
+def test_ground_extraction_refuses_another_articles_text() -> None:
     extraction = _extraction(claims=[], events=[], article_id="art1")
     with pytest.raises(ValueError, match="art1"):
         ground_extraction(extraction, _article(article_id="art2"))
@@ -253,7 +257,7 @@ def _source() -> Source:
     return Source(number=1, article_id="art1", title="Bridge vote", outlet="Town Gazette")
 
 
-def test_citation_of_unverified_evidence_shows_no_quote():
+def test_citation_of_unverified_evidence_shows_no_quote() -> None:
     evidence = ground_evidence(_evidence("the council never met"), _article())
     citation = citation_for(_claim([evidence]), _source(), evidence)
     assert citation.status == "unverified"
@@ -262,7 +266,7 @@ def test_citation_of_unverified_evidence_shows_no_quote():
     assert citation.end is None
 
 
-def test_citation_of_grounded_evidence_shows_the_articles_quote():
+def test_citation_of_grounded_evidence_shows_the_articles_quote() -> None:
     evidence = ground_evidence(_evidence("\u201cthe bridge will reopen in May\u201d"), _article())
     citation = citation_for(_claim([evidence]), _source(), evidence, claimant="Mayor Lena Ortiz")
     assert citation.status == "repaired"

@@ -1,5 +1,5 @@
 """Merging by meaning with the endpoint's `/v1/embeddings`, end to end through the local
-OpenAI stub (benchmarks/openai_stub.py): counted in the run statistics, cached, batched,
+OpenAI stub (summarizer/testing/stub.py): counted in the run statistics, cached, batched,
 unit length, and a failing endpoint is one line."""
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from typing import Any
 import numpy as np
 import pytest
 
-from benchmarks.openai_stub import EMBEDDING_DIMENSIONS, STUB_MODEL, StubServer, stub_vector
 from summarizer import Briefing, ConfigError, Settings, brief, resolve_settings
 from summarizer.runtime.backend import open_backend
 from summarizer.runtime.backends import Backend
@@ -21,7 +20,8 @@ from summarizer.runtime.llm import Deadline
 from summarizer.runtime.remote_embeddings import BATCH_TEXTS, RemoteEmbedder
 from summarizer.runtime.usage import Budget, UsageMeter
 from summarizer.storage.vector_cache import VECTOR_CACHE_FILE_NAME
-from tests.stub_cli import brief_as_process
+from summarizer.testing.stub import EMBEDDING_DIMENSIONS, STUB_MODEL, StubServer, stub_vector
+from tests.support.stub_cli import brief_as_process
 from tests.test_stub_runs import ARTICLES
 
 pytestmark = pytest.mark.block_network(allowed_hosts=[r"127\.0\.0\.1$"])
@@ -178,7 +178,11 @@ def test_an_endpoint_without_embeddings_is_one_line_and_exit_1(tmp_path: Path) -
 
 def test_the_setting_resolves_in_the_documented_order(tmp_path: Path) -> None:
     absent = tmp_path / "absent.toml"
-    base = {"base_url": "http://127.0.0.1:1/v1", "model": "m", "config_file": absent}
+    base: dict[str, Any] = {
+        "base_url": "http://127.0.0.1:1/v1",
+        "model": "m",
+        "config_file": absent,
+    }
     from_env = resolve_settings(environ={"SUMMARIZER_EMBEDDING_MODEL": "env-model"}, **base)
     explicit = resolve_settings(
         embedding_model="flag-model", environ={"SUMMARIZER_EMBEDDING_MODEL": "env"}, **base

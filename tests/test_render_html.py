@@ -245,7 +245,8 @@ def test_offsets_outside_the_text_open_nothing() -> None:
 
 def test_a_notebook_shows_the_same_report() -> None:
     briefing = payload_briefing("x")
-    assert briefing._repr_html_() == render_html(briefing)
+    # The renderer sets `_repr_html_` on the class when it is imported; mypy cannot see that.
+    assert briefing._repr_html_() == render_html(briefing)  # type: ignore[attr-defined]
 
 
 def _entry(source: int, text: str, published: dt.date | None, **figure: object) -> object:

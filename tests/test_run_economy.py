@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
@@ -67,7 +67,7 @@ def _article_in(body: dict[str, Any]) -> str:
 
 
 def _run(
-    endpoint: Callable[[httpx2.Request], Awaitable[httpx2.Response]],
+    endpoint: Callable[[httpx2.Request], Coroutine[Any, Any, httpx2.Response]],
     settings: Settings,
     articles: list[str],
 ) -> Briefing:

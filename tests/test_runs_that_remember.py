@@ -1,6 +1,6 @@
 """Runs that remember, through the CLI: --new-only, --previous, --no-remember, store commands.
 
-The model is the OpenAI stub (benchmarks/openai_stub.py), whose placeholder answers fit
+The model is the OpenAI stub (summarizer/testing/stub.py), whose placeholder answers fit
 sentences without figures, dates or times; the article store is this test's own
 (conftest sets SUMMARIZER_DATA_DIR), a real SQLite file.
 """
@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner, Result
 
-from benchmarks.openai_stub import StubServer
 from summarizer import Briefing
 from summarizer.cli import app
-from tests.stub_cli import brief_as_process, brief_in_process
+from summarizer.testing.stub import StubServer
+from tests.support.stub_cli import brief_as_process, brief_in_process
 
 pytestmark = pytest.mark.block_network(allowed_hosts=[r"127\.0\.0\.1$"])
 

@@ -20,7 +20,7 @@ from summarizer.inputs.ingest import article_from_text
 from summarizer.models import Actor, Article, ArticleExtraction, Briefing, RunStats
 from summarizer.runtime.llm import StructuredLLM
 from summarizer.text.sentences import split_sentences
-from tests import factories
+from tests.support import factories
 from tests.test_llm_faults import FakeEndpoint, _answer, _client, _completion, _settings
 
 QUOTE = "Fire Chief Marcus Doyle said two workers were killed in the incident on Monday."
@@ -208,4 +208,4 @@ def test_a_sentence_its_article_repeats_is_grounded_at_its_own_place() -> None:
     for claim in (first, last):
         evidence = claim.evidence[0]
         assert evidence.status == "verified"
-        assert text[evidence.start : evidence.end] == repeated  # type: ignore[misc]
+        assert text[evidence.start : evidence.end] == repeated

@@ -1,6 +1,6 @@
 """Whole runs against the local OpenAI stub: the ledger, a killed run, a budget, replay.
 
-The stub (benchmarks/openai_stub.py) is a real HTTP server on loopback that reports the
+The stub (summarizer/testing/stub.py) is a real HTTP server on loopback that reports the
 usage it handed out, so the run's token ledger is checked against the server's own
 account, retries and re-asks included. CLI runs are separate processes, so a run can be
 killed for real.
@@ -9,9 +9,11 @@ killed for real.
 from __future__ import annotations
 
 import asyncio
+import json
 import queue
 import re
 import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -20,10 +22,11 @@ from typing import Any
 import httpx2
 import pytest
 
-from benchmarks.openai_stub import STUB_MODEL, StubServer
-from summarizer import Briefing, Settings, abrief
-from tests.cassette_format import ReadableJsonSerializer
-from tests.stub_cli import brief_as_process, brief_command, isolated_environment
+from summarizer import Briefing, ConfigError, Settings, abrief
+from summarizer.testing.cassettes import read_chat_exchanges
+from summarizer.testing.stub import STUB_MODEL, StubServer
+from tests.support.cassette_format import ReadableJsonSerializer
+from tests.support.stub_cli import brief_as_process, brief_command, isolated_environment
 from tests.test_llm_faults import _completion as completion_response
 
 pytestmark = pytest.mark.block_network(allowed_hosts=[r"127\.0\.0\.1$"])
@@ -260,3 +263,40 @@ def test_replay_does_not_combine_with_invalid_answers(tmp_path: Path) -> None:
         StubServer(replay=cassette, invalid_first=True)
     with pytest.raises(ValueError, match="no chat-completion exchange"):
         StubServer(replay=_write_cassette(tmp_path / "empty.yaml", []))
+
+
+def test_replay_reads_bodies_stored_as_strings_too(tmp_path: Path) -> None:
+    asked = {"model": "m", "messages": [{"role": "user", "content": "Hi."}]}
+    cassette = tmp_path / "vcrpy.yaml"
+    # vcrpy's own way: bodies as JSON text, not parsed data.
+    cassette.write_text(
+        "interactions:\n"
+        "- request:\n"
+        "    method: POST\n"
+        "    uri: http://127.0.0.1:8080/v1/chat/completions\n"
+        f"    body: '{json.dumps(asked)}'\n"
+        "  response:\n"
+        "    status: {code: 200}\n"
+        f"    body: {{string: '{json.dumps(_completion('recorded', 5, 1))}'}}\n",
+        encoding="utf-8",
+    )
+
+    (exchange,) = read_chat_exchanges(cassette)
+
+    assert exchange.request == asked
+    assert (exchange.status, exchange.prompt_tokens, exchange.completion_tokens) == (200, 5, 1)
+    assert exchange.response["choices"][0]["message"]["content"] == "recorded"
+
+
+def test_replay_without_pyyaml_says_what_to_install(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cassette = _write_cassette(
+        tmp_path / "one.yaml", [({"model": "m", "messages": []}, _completion("x", 1, 1))]
+    )
+    monkeypatch.setitem(sys.modules, "yaml", None)
+
+    with pytest.raises(ConfigError, match="PyYAML") as raised:
+        StubServer(replay=cassette)
+
+    assert raised.value.hint == "pip install 'cited-briefing[testing]'"

@@ -27,7 +27,7 @@ def _assert_covers_in_order(text: str, chunks: list[Chunk]) -> None:
 # --- split_sentences ------------------------------------------------------------------------
 
 
-def test_sentences_carry_exact_offsets():
+def test_sentences_carry_exact_offsets() -> None:
     text = (
         "The storm reached the coast on Monday. Power failed in three towns!\n"
         "Will the dam hold? Engineers think it will."
@@ -53,16 +53,16 @@ def test_sentences_carry_exact_offsets():
         "Mr. Park and Mrs. Park opened the shop.",
     ],
 )
-def test_abbreviations_and_initials_do_not_end_a_sentence(text):
+def test_abbreviations_and_initials_do_not_end_a_sentence(text: str) -> None:
     assert _texts(text) == [text]
 
 
-def test_sentence_after_an_abbreviation_sentence_still_splits():
+def test_sentence_after_an_abbreviation_sentence_still_splits() -> None:
     text = "Sen. Maya Voss voted against it. The bill passed anyway."
     assert _texts(text) == ["Sen. Maya Voss voted against it.", "The bill passed anyway."]
 
 
-def test_closing_quote_stays_with_its_sentence():
+def test_closing_quote_stays_with_its_sentence() -> None:
     text = '"We will rebuild the pier." The harbor master said so on Friday.'
     sentences = split_sentences(text)
     assert [s.text for s in sentences] == [
@@ -72,17 +72,17 @@ def test_closing_quote_stays_with_its_sentence():
     assert all(text[s.start : s.end] == s.text for s in sentences)
 
 
-def test_no_split_before_a_lowercase_word():
+def test_no_split_before_a_lowercase_word() -> None:
     text = "Prices rose 2.5 percent. and then fell back slightly."
     assert _texts(text) == [text]
 
 
-def test_lines_and_sentences_under_three_words_are_skipped():
+def test_lines_and_sentences_under_three_words_are_skipped() -> None:
     text = "Breaking News\nBy Staff\n\nThe library reopened today after repairs.\nMore soon."
     assert _texts(text) == ["The library reopened today after repairs."]
 
 
-def test_each_line_is_split_separately_and_offsets_point_into_the_whole_text():
+def test_each_line_is_split_separately_and_offsets_point_into_the_whole_text() -> None:
     text = "Heading line without a stop\nSecond line has a sentence. It continues here."
     sentences = split_sentences(text)
     assert [s.text for s in sentences] == [
@@ -93,14 +93,14 @@ def test_each_line_is_split_separately_and_offsets_point_into_the_whole_text():
     assert all(text[s.start : s.end] == s.text for s in sentences)
 
 
-def test_trailing_spaces_are_not_part_of_the_last_sentence():
+def test_trailing_spaces_are_not_part_of_the_last_sentence() -> None:
     text = "The road was cleared by noon.   "
     (sentence,) = split_sentences(text)
     assert sentence.text == "The road was cleared by noon."
     assert sentence.end == len("The road was cleared by noon.")
 
 
-def test_empty_text_has_no_sentences():
+def test_empty_text_has_no_sentences() -> None:
     assert split_sentences("") == []
     assert split_sentences("\n\n  \n") == []
 
@@ -115,7 +115,7 @@ def test_empty_text_has_no_sentences():
         ("Someone left the gate open.", False),  # "one" inside a word is not a figure
     ],
 )
-def test_has_figure(text, expected):
+def test_has_figure(text: str, expected: bool) -> None:
     assert Sentence(0, len(text), text).has_figure is expected
 
 
@@ -130,7 +130,7 @@ def test_has_figure(text, expected):
         ("The shelter holds 2500 cots.", False),  # a number is not a year by itself
     ],
 )
-def test_has_time(text, expected):
+def test_has_time(text: str, expected: bool) -> None:
     assert Sentence(0, len(text), text).has_time is expected
 
 
@@ -146,19 +146,19 @@ ARTICLE = (
 )
 
 
-def test_short_text_is_one_chunk():
+def test_short_text_is_one_chunk() -> None:
     chunks = split_into_chunks(ARTICLE, max_chars=1000)
     assert chunks == [Chunk(index=0, start=0, end=len(ARTICLE), text=ARTICLE)]
 
 
 @pytest.mark.parametrize("max_chars", [30, 40, 60, 70, 100, 140])
-def test_chunks_fit_and_cover_the_text_in_order(max_chars):
+def test_chunks_fit_and_cover_the_text_in_order(max_chars: int) -> None:
     chunks = split_into_chunks(ARTICLE, max_chars=max_chars)
     assert all(len(chunk.text) <= max_chars for chunk in chunks)
     _assert_covers_in_order(ARTICLE, chunks)
 
 
-def test_chunks_cut_between_paragraphs_when_paragraphs_fit():
+def test_chunks_cut_between_paragraphs_when_paragraphs_fit() -> None:
     chunks = split_into_chunks(ARTICLE, max_chars=70)
     assert [c.text for c in chunks] == [
         "The river crested at noon on Sunday.",
@@ -167,7 +167,7 @@ def test_chunks_cut_between_paragraphs_when_paragraphs_fit():
     ]
 
 
-def test_long_paragraph_is_cut_between_sentences():
+def test_long_paragraph_is_cut_between_sentences() -> None:
     text = "Alpha beta gamma delta. Epsilon zeta eta theta. Iota kappa lambda mu."
     chunks = split_into_chunks(text, max_chars=30)
     assert [c.text for c in chunks] == [
@@ -178,19 +178,19 @@ def test_long_paragraph_is_cut_between_sentences():
     _assert_covers_in_order(text, chunks)
 
 
-def test_sentence_longer_than_max_chars_is_cut_hard():
+def test_sentence_longer_than_max_chars_is_cut_hard() -> None:
     text = "x" * 25
     chunks = split_into_chunks(text, max_chars=10)
     assert [len(c.text) for c in chunks] == [10, 10, 5]
     _assert_covers_in_order(text, chunks)
 
 
-def test_empty_text_has_no_chunks():
+def test_empty_text_has_no_chunks() -> None:
     assert split_into_chunks("", max_chars=10) == []
     assert split_into_chunks("\n\n", max_chars=10) == []
 
 
-def test_max_chars_must_be_positive():
+def test_max_chars_must_be_positive() -> None:
     with pytest.raises(ValueError, match="positive"):
         split_into_chunks(ARTICLE, max_chars=0)
 
@@ -202,10 +202,12 @@ def _whole(text: str, start: int = 0, index: int = 3) -> Chunk:
     return Chunk(index=index, start=start, end=start + len(text), text=text)
 
 
-def test_halve_prefers_the_paragraph_boundary_nearest_the_middle():
+def test_halve_prefers_the_paragraph_boundary_nearest_the_middle() -> None:
     text = "One short line here.\nA second line of text.\nA third line, the last one."
     chunk = _whole(text, start=100)
-    first, second = halve(chunk)
+    halves = halve(chunk)
+    assert halves is not None
+    first, second = halves
     assert first.text == "One short line here.\nA second line of text."
     assert second.text == "A third line, the last one."
     for half in (first, second):
@@ -216,24 +218,28 @@ def test_halve_prefers_the_paragraph_boundary_nearest_the_middle():
     assert text[second.start - 100 : second.end - 100] == second.text
 
 
-def test_halve_drops_the_blank_lines_between_the_halves():
+def test_halve_drops_the_blank_lines_between_the_halves() -> None:
     text = "First paragraph of the piece.\n\n\nSecond paragraph of the piece."
-    first, second = halve(_whole(text))
+    halves = halve(_whole(text))
+    assert halves is not None
+    first, second = halves
     assert first.text == "First paragraph of the piece."
     assert second.text == "Second paragraph of the piece."
     assert second.start == text.index("Second")
 
 
-def test_halve_uses_sentence_boundaries_within_one_paragraph():
+def test_halve_uses_sentence_boundaries_within_one_paragraph() -> None:
     text = "Rain fell. The river rose fast. Crews came. Roads shut."
-    first, second = halve(_whole(text))
+    halves = halve(_whole(text))
+    assert halves is not None
+    first, second = halves
     assert first.text == "Rain fell. The river rose fast."
     assert second.text == "Crews came. Roads shut."
     assert text[second.start : second.end] == second.text
 
 
 @pytest.mark.parametrize("text", ["A single sentence with no break.", "Ends with a space. "])
-def test_halve_a_single_sentence_is_none(text):
+def test_halve_a_single_sentence_is_none(text: str) -> None:
     assert halve(_whole(text)) is None
 
 

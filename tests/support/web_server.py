@@ -16,9 +16,9 @@ Fault routes, for testing what a fetcher does when a site misbehaves:
     /headers              the request's headers, as plain text
 
 In pytest, import the fixture `web_server` into the test module:
-`from tests.web_server import web_server_fixture  # noqa: F401` (a test's `web_server`
+`from tests.support.web_server import web_server_fixture  # noqa: F401` (a test's `web_server`
 argument then does not shadow an imported name, which ruff would flag as F811);
-`from tests.web_server import web_server  # noqa: F401` works too. Elsewhere,
+`from tests.support.web_server import web_server  # noqa: F401` works too. Elsewhere,
 `with serve_site() as server: ...`. Slow answers give up as soon as the
 server closes, so a test that timed out never holds up teardown.
 """
@@ -36,7 +36,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
 
-SITE = Path(__file__).resolve().parent / "web" / "site"
+SITE = Path(__file__).resolve().parent.parent / "web" / "site"
 BASE_URL_PLACEHOLDER = "{{BASE_URL}}"
 _HOST = "127.0.0.1"
 # Longer than any client timeout the tests use, short enough not to matter if one waits.
@@ -108,7 +108,7 @@ def web_server_fixture() -> Iterator[WebServer]:
         yield server
 
 
-# The same fixture under its own name, for `from tests.web_server import web_server`.
+# The same fixture under its own name, for `from tests.support.web_server import web_server`.
 web_server = web_server_fixture
 
 

@@ -47,7 +47,7 @@ def evidence(source: Article, quote: str) -> Evidence:
     )
 
 
-def quantity(text: str, value: float, counted: str, **fields: object) -> Quantity:
+def quantity(text: str, value: float | None, counted: str, **fields: object) -> Quantity:
     return Quantity.model_validate(
         {"text": text, "value": value, "counted": counted, "qualifier": "exact", **fields}
     )

@@ -33,6 +33,14 @@ from summarizer.models import (
     TokenUsage,
 )
 
+__all__ = [
+    "CLAIMS_PER_ARTICLE",
+    "EVENTS_PER_ARTICLE",
+    "MAX_DUPLICATES",
+    "Corpus",
+    "synthetic_corpus",
+]
+
 CLAIMS_PER_ARTICLE = 30
 EVENTS_PER_ARTICLE = 10
 MAX_DUPLICATES = 20
@@ -499,7 +507,7 @@ def _claim(rng: random.Random, article: Article, row: _Rendition, number: int) -
             high=figure.high,
             unit="tonnes" if figure.noun.startswith("tonnes") else None,
             counted=f"{figure.noun} {figure.measure}",
-            qualifier=figure.qualifier,  # type: ignore[arg-type]
+            qualifier=figure.qualifier,
             as_of=figure.as_of,
         )
     words = row.statement.rstrip(".").split()
@@ -529,7 +537,7 @@ def _event(rng: random.Random, article: Article, row: _Rendition, number: int) -
         description=row.statement,
         actors=[],
         date=date,
-        date_precision=precision,  # type: ignore[arg-type]
+        date_precision=precision,
         trigger=row.trigger,
         evidence=[_evidence(rng, article, row.statement)],
     )

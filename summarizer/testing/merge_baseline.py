@@ -5,7 +5,8 @@ events with a union-find over all pairs, the representative of a cluster against
 member, claimants against every other claimant, slots against every other slot and the
 distinct figures of a slot against each other. Only what changed is copied; the helpers
 that did not change are imported. `benchmarks.merge_scaling` times it against the package
-and tests/test_merge_scaling.py holds the package to its results.
+and tests/test_merge_scaling.py holds the package to its results (both import it from
+here, in the package, so neither imports the other).
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from summarizer.briefing.ledger import _entries, _slot_label, classify, disputed
 from summarizer.briefing.merge import (
     CLAIM_SIMILARITY,
     EVENT_SIMILARITY,
-    UNATTRIBUTED,
     SourcedItem,
     _claim_order,
     _dedupe,
@@ -37,6 +37,7 @@ from summarizer.briefing.merge import (
 from summarizer.grounding.statement_check import shown_line
 from summarizer.models import (
     CERTAINTY_ORDER,
+    UNATTRIBUTED,
     Actor,
     ArticleExtraction,
     Claim,
@@ -49,6 +50,8 @@ from summarizer.models import (
     MergedEvent,
     Source,
 )
+
+__all__ = ["build_ledger", "claimant_groups", "merge_claims", "merge_events"]
 
 
 def merge_claims(

@@ -1,4 +1,4 @@
-"""`summarizer brief` against the local OpenAI stub (benchmarks/openai_stub.py), as the
+"""`summarizer brief` against the local OpenAI stub (summarizer/testing/stub.py), as the
 tests run it: in this process through typer's runner, or as a process of its own."""
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ from pathlib import Path
 
 from typer.testing import CliRunner, Result
 
-from benchmarks.openai_stub import STUB_MODEL, StubServer
 from summarizer.cli import app
 from summarizer.runtime.weights import default_models_dir
+from summarizer.testing.stub import STUB_MODEL, StubServer
 
 
 def stub_options(stub: StubServer) -> list[str]:

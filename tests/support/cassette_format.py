@@ -62,7 +62,8 @@ class ReadableJsonSerializer:
                 parsed = _as_json(raw)
                 if parsed is not None:
                     part["body"] = {"json": parsed}
-        return yaml.safe_dump(cassette, sort_keys=False, allow_unicode=True, width=100)
+        text: str = yaml.safe_dump(cassette, sort_keys=False, allow_unicode=True, width=100)
+        return text
 
     @staticmethod
     def deserialize(text: str) -> dict[str, Any]:

@@ -1,6 +1,6 @@
 """Score a briefing of examples/articles against the hand-written gold file.
 
-Usage: python -m tests.gold_check BRIEFING.json   (prints the report)
+Usage: python -m tests.support.gold_check BRIEFING.json   (prints the report)
 
 A gold claim or event is found when one merged item mentions all its keywords (in its
 statement or in a verified quote) and cites one of its gold sources. A gold disagreement
@@ -19,7 +19,7 @@ from typing import Any
 
 from summarizer.models import Briefing, Citation
 
-GOLD = Path(__file__).resolve().parent.parent / "examples" / "gold.json"
+GOLD = Path(__file__).resolve().parents[2] / "examples" / "gold.json"
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """Check a real briefing: claims exist and every shown quote is verbatim at its offsets.
 
-Usage: python -m tests.check_smoke BRIEFING.json ARTICLE_FILE
+Usage: python -m tests.support.check_smoke BRIEFING.json ARTICLE_FILE
 """
 
 from __future__ import annotations
