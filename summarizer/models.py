@@ -451,6 +451,30 @@ class RunStats(_Frozen):
         description="Articles left out because they were briefed before (new-only runs).",
     )
 
+    @property
+    def usage(self) -> TokenUsage:
+        """The run's chat requests as one `TokenUsage` (the JSON keeps the flat fields)."""
+        return TokenUsage(
+            calls=self.llm_calls,
+            prompt_tokens=self.prompt_tokens,
+            completion_tokens=self.completion_tokens,
+            reasks=self.reasks,
+            retries=self.retries,
+            cache_hits=self.cache_hits,
+        )
+
+    @staticmethod
+    def usage_fields(usage: TokenUsage) -> dict[str, int]:
+        """The flat fields of a `TokenUsage`, for building a `RunStats`."""
+        return {
+            "llm_calls": usage.calls,
+            "prompt_tokens": usage.prompt_tokens,
+            "completion_tokens": usage.completion_tokens,
+            "reasks": usage.reasks,
+            "retries": usage.retries,
+            "cache_hits": usage.cache_hits,
+        }
+
 
 class SincePrevious(_Frozen):
     """What changed since the previous briefing this one was compared with."""

@@ -35,14 +35,7 @@ def usage_rows(stats: RunStats) -> list[UsageRow]:
     if adjudication is not None:
         pairs = f"Adjudication ({adjudication.pairs} pairs, {adjudication.same} same)"
         rows.append(UsageRow(pairs, "", adjudication.usage, adjudication.cost_usd))
-    total = TokenUsage(
-        calls=stats.llm_calls,
-        prompt_tokens=stats.prompt_tokens,
-        completion_tokens=stats.completion_tokens,
-        reasks=stats.reasks,
-        retries=stats.retries,
-        cache_hits=stats.cache_hits,
-    )
+    total = stats.usage
     embeddings = _remote(stats)
     if embeddings is not None:
         vectors = _embedding_usage(embeddings)
