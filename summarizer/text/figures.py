@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from summarizer.text.sentences import NUMBER_WORDS
+from summarizer.text.words import QUALIFIER_WORDS
 
 CASUALTY_WORDS = frozenset(
     "killed dead died deaths death injured wounded hurt hospitalised hospitalized "
@@ -33,10 +34,7 @@ _CANONICAL_NOUNS = {
 }
 # Nouns that count parts of what the noun after "of" names.
 _PARTITIVES = frozenset("members member units unit contingents contingent groups group".split())
-_SKIPPED = frozenset(
-    "of the a an more than some about around nearly almost over under at least up to as many "
-    "much its their his her elite".split()
-)
+_SKIPPED = QUALIFIER_WORDS | frozenset("of the a an as many much its their his her elite".split())
 _IRREGULAR_VERBS = frozenset("sent left fled hurt dead died lost held made built".split())
 # Words that end the noun phrase a figure opens: "12,000 North Korean troops | have been".
 PHRASE_END = frozenset(
@@ -111,11 +109,10 @@ def figure_context(figure_text: str, sentence: str, *, verb: str = "") -> Figure
 
 
 # Between a noun and the figure that counts it: "the injured might exceed 30".
-_BETWEEN_NOUN_AND_FIGURE = frozenset(
+_BETWEEN_NOUN_AND_FIGURE = QUALIFIER_WORDS | frozenset(
     "might may could would will can exceed exceeds exceeded reach reached reaches total "
     "totalled totaled number numbered rise rose risen surge surged grow grew stand stood be is "
-    "are was were been to as many much than more over at least up about around some nearly "
-    "almost approximately roughly perhaps possibly".split()
+    "are was were been to as many much perhaps possibly".split()
 )
 # "its police deployment to 400": what is deployed is the word before, and it is sent.
 _MEASURE_NOUNS = {"deployment": "sent", "deployments": "sent", "toll": "casualty"}

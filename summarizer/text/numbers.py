@@ -20,7 +20,7 @@ from text_to_num import text2num
 
 from summarizer.models import Qualifier
 from summarizer.text.figures import PHRASE_END
-from summarizer.text.words import MONTHS, MULTIPLIERS, NUMBER_WORD_VALUES
+from summarizer.text.words import MONTHS, MULTIPLIERS, NUMBER_WORD_VALUES, QUALIFIER_PHRASES
 
 _WORD_VALUES = {**NUMBER_WORD_VALUES, "a dozen": 12}
 # Plural round words name no number: "thousands of fish" is vague.
@@ -56,14 +56,10 @@ _RANGE_REST = re.compile(
     r"\s*(?:to|-|\u2013|and)\s*\d[\d,.]*(?:\s*(?:thousand|million|billion)\b)?"
 )
 _PHRASE_WORDS = 3
-_QUALIFIERS: tuple[tuple[Qualifier, re.Pattern[str]], ...] = (
-    ("about", re.compile(r"\b(about|around|approximately|roughly|some|nearly|almost|"
-                         r"an estimated|estimated|close to)\s*$", re.IGNORECASE)),
-    ("at_least", re.compile(r"\b(at least|more than|over|upwards of|in excess of)\s*$",
-                            re.IGNORECASE)),
-    ("up_to", re.compile(r"\b(up to|as many as|no more than|fewer than|less than|under|"
-                         r"at most)\s*$", re.IGNORECASE)),
-)  # fmt: skip
+_QUALIFIERS: tuple[tuple[Qualifier, re.Pattern[str]], ...] = tuple(
+    (qualifier, re.compile(r"\b(" + "|".join(phrases) + r")\s*$", re.IGNORECASE))
+    for qualifier, phrases in QUALIFIER_PHRASES.items()
+)
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,8 @@
-"""Word lists more than one reader needs: months, weekdays, number words."""
+"""Word lists more than one reader needs: months, weekdays, number words, qualifiers."""
 
 from __future__ import annotations
+
+from summarizer.models import Qualifier
 
 MONTHS = (
     "january",
@@ -42,3 +44,31 @@ NUMBER_WORD_VALUES = {
     "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100, "dozen": 12,
 }  # fmt: skip
 MULTIPLIERS = {"thousand": 1e3, "million": 1e6, "billion": 1e9}
+# The words before a figure that qualify it, by the qualifier they give (`Quantity`).
+QUALIFIER_PHRASES: dict[Qualifier, tuple[str, ...]] = {
+    "about": (
+        "about",
+        "around",
+        "approximately",
+        "roughly",
+        "some",
+        "nearly",
+        "almost",
+        "an estimated",
+        "estimated",
+        "close to",
+    ),
+    "at_least": ("at least", "more than", "over", "upwards of", "in excess of"),
+    "up_to": (
+        "up to",
+        "as many as",
+        "no more than",
+        "fewer than",
+        "less than",
+        "under",
+        "at most",
+    ),
+}
+QUALIFIER_WORDS = frozenset(
+    word for phrases in QUALIFIER_PHRASES.values() for phrase in phrases for word in phrase.split()
+)
