@@ -38,7 +38,7 @@ from summarizer.models import (
     RunStats,
     Story,
 )
-from summarizer.pipeline import abrief, brief
+from summarizer.pipeline import abrief, brief, remember_briefing
 from summarizer.render.render_html import render_html
 from summarizer.render.render_json import render_json
 from summarizer.render.render_markdown import render_markdown
@@ -88,6 +88,7 @@ __all__ = [
     "gather_articles",
     "load_previous",
     "mark_novelty",
+    "remember_briefing",
     "render_html",
     "render_json",
     "render_markdown",

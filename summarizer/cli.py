@@ -26,6 +26,7 @@ from summarizer.errors import (
 from summarizer.inputs.feeds import parse_since
 from summarizer.inputs.gather import Window
 from summarizer.pipeline import brief as run_brief
+from summarizer.pipeline import remember_briefing
 from summarizer.render.progress_display import (
     NoProgress,
     ProgressBar,
@@ -46,6 +47,8 @@ from summarizer.storage.vector_cache import VECTOR_CACHE_FILE_NAME, VectorCache
 
 # The briefing was written, but a budget stopped the run before every article was done.
 BUDGET_EXIT_CODE = 3
+# Ctrl-C, as shells report a process stopped by SIGINT (typer returns it too).
+INTERRUPTED_EXIT_CODE = 130
 # `summarizer doctor` found something that would make a run fail.
 DOCTOR_PROBLEM_EXIT_CODE = 1
 
@@ -260,6 +263,9 @@ def brief(
             window=window,
             new_only=new_only,
             previous=previous,
+            # Recorded below, once the briefing is written: a briefing that never reached
+            # its file must not make the next --new-only run skip its articles.
+            record=False,
         )
     stats = briefing.stats
     for failure in stats.failures:
@@ -280,6 +286,9 @@ def brief(
         sys.stdout.write(text)
     else:
         _write(target, text)
+    problem = remember_briefing(settings, briefing)
+    if problem:
+        typer.echo(f"warning: {problem}", err=True)
     if not quiet:
         for line in usage_table(stats):
             _progress(line)
@@ -466,11 +475,17 @@ def _check_writable(output: Path) -> None:
 
 
 def _write(output: Path, text: str) -> None:
+    """Write `text` to a file beside `output`, then put it in `output`'s place in one step:
+    a full disk or a crash leaves the previous file as it was, never half a briefing."""
+    partial = output.with_name(f".{output.name}.{os.getpid()}.partial")
     try:
-        output.write_text(text, encoding="utf-8")
+        partial.write_text(text, encoding="utf-8")
+        os.replace(partial, output)
     except OSError as error:
+        partial.unlink(missing_ok=True)
         raise RunError(
-            f"-o {output}: cannot write the briefing ({error.strerror or error})"
+            f"-o {output}: cannot write the briefing ({error.strerror or error}); "
+            "a previous file there is unchanged"
         ) from error
 
 
@@ -535,8 +550,8 @@ def main() -> None:
     except typer_internals.UsageError as error:
         typer.echo(f"error: {typer_internals.usage_message(error)}", err=True)
         raise SystemExit(typer_internals.usage_exit_code(error)) from None
-    except typer.Abort:
-        raise SystemExit(130) from None
+    except (typer.Abort, KeyboardInterrupt):
+        _interrupted()
     except UserError as error:
         _fail(error, 2)
     except SummarizerError as error:
@@ -551,8 +566,19 @@ def main() -> None:
         )
         raise SystemExit(1) from None
     # --help, typer.Exit and Ctrl-C come back as an exit code, a finished command as None.
+    if code == INTERRUPTED_EXIT_CODE:
+        _interrupted()
     if isinstance(code, int) and code != 0:
         raise SystemExit(code)
+
+
+def _interrupted() -> NoReturn:
+    typer.echo(
+        "interrupted: no briefing written; the answers received so far are in the "
+        "response cache (unless --no-cache), so the same command goes on from there",
+        err=True,
+    )
+    raise SystemExit(INTERRUPTED_EXIT_CODE)
 
 
 def _fail(error: SummarizerError, code: int) -> NoReturn:

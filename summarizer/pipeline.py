@@ -75,6 +75,7 @@ def brief(
     new_only: bool = False,
     previous: Path | Briefing | None = None,
     fetch_limits: FetchLimits | None = None,
+    record: bool = True,
 ) -> Briefing:
     """Build a briefing from articles: files, folders, globs, URLs, feeds, texts, Articles.
 
@@ -99,6 +100,10 @@ def brief(
         previous: a briefing (or its JSON file) to mark claims new or changed against.
         fetch_limits: time, size and redirect caps for each URL fetched (default: the
             settings' `fetch_timeout`, 5 MB, 5 redirects).
+        record: record the briefed articles in the article store (what `new_only` reads)
+            once the briefing is built. False leaves it to the caller, who calls
+            `remember_briefing` once the briefing is safely written, as the command line
+            does: an output that fails to write then leaves the articles unbriefed.
 
     Raises:
         UserError: bad input or configuration, or called inside a running event loop
@@ -127,6 +132,7 @@ def brief(
                 new_only=new_only,
                 previous=previous,
                 fetch_limits=fetch_limits,
+                record=record,
             )
         )
 
@@ -147,6 +153,7 @@ async def abrief(
     new_only: bool = False,
     previous: Path | Briefing | None = None,
     fetch_limits: FetchLimits | None = None,
+    record: bool = True,
 ) -> Briefing:
     """Async `brief`: the same arguments and result."""
     started = time.monotonic()
@@ -272,7 +279,10 @@ async def abrief(
             seen_before=seen_before,
         ),
     )
-    _remember(settings, briefing, progress)
+    if record:
+        problem = remember_briefing(settings, briefing)
+        if problem:
+            progress.warning(problem)
     progress.report(
         ProgressStage.DONE,
         done_message(briefing),
@@ -477,14 +487,17 @@ def _nothing_new(
     )
 
 
-def _remember(settings: Settings, briefing: Briefing, progress: ProgressReporter) -> None:
-    """Record the briefed articles, so that a later new-only run leaves them out."""
+def remember_briefing(settings: Settings, briefing: Briefing) -> str | None:
+    """Record the briefed articles, so that a later new-only run leaves them out.
+
+    Returns:
+        Why the article store could not be used, when it could not (the run goes on).
+    """
     if settings.data_dir is None:
-        return
+        return None
     with ArticleStore.open(settings.data_dir) as store:
         store.record_briefing(briefing)
-        if store.problem:
-            progress.warning(store.problem)
+        return store.problem
 
 
 def _summarize_failures(failures: Sequence[ArticleFailure]) -> str:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from summarizer import Briefing
-from summarizer.cli import OutputFormat, _format_for
+from summarizer.cli import OutputFormat, _format_for, main
 from summarizer.testing.stub import StubServer
 from tests.support.stub_cli import brief_as_process, brief_in_process
 
@@ -110,3 +110,50 @@ def test_an_o_that_cannot_be_written_fails_before_any_request(
     assert result.stderr.startswith("error: -o ")
     assert expected in result.stderr
     assert served["requests"] == 0
+
+
+def test_a_failed_write_leaves_the_previous_file_and_records_no_article(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SUMMARIZER_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("SUMMARIZER_DATA_DIR", str(tmp_path / "data"))
+    output = tmp_path / "briefing.json"
+    output.write_text('{"previous": true}', encoding="utf-8")
+
+    def disk_full(source: object, target: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("summarizer.cli.os.replace", disk_full)
+    with StubServer(latency=0) as stub:
+        failed = brief_in_process(stub, str(_article(tmp_path)), "-o", str(output))
+        after_failure = output.read_text(encoding="utf-8")
+        monkeypatch.undo()
+        monkeypatch.setenv("SUMMARIZER_CACHE_DIR", str(tmp_path / "cache"))
+        monkeypatch.setenv("SUMMARIZER_DATA_DIR", str(tmp_path / "data"))
+        again = brief_in_process(stub, str(_article(tmp_path)), "--new-only", "-o", str(output))
+
+    assert failed.exit_code == 1
+    assert "No space left on device" in str(failed.exception)
+    assert after_failure == '{"previous": true}'
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".partial")] == []
+    # The article was not recorded as briefed: the next --new-only run briefs it.
+    assert again.exit_code == 0, again.output
+    assert json.loads(output.read_text(encoding="utf-8"))["sources"]
+
+
+def test_ctrl_c_says_what_was_kept_in_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def interrupted(*_: object, **__: object) -> Briefing:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("summarizer.cli.run_brief", interrupted)
+    monkeypatch.setattr("sys.argv", ["summarizer", "brief", "examples/articles", "-q"])
+
+    with pytest.raises(SystemExit) as exited:
+        main()
+
+    assert exited.value.code == 130
+    [line] = capsys.readouterr().err.splitlines()
+    assert line.startswith("interrupted: no briefing written;")
+    assert "same command goes on from there" in line
