@@ -473,6 +473,8 @@ def test_401_is_a_provider_error_with_a_hint_and_not_retried() -> None:
     assert error.hint is not None
     assert "api-key" in error.hint
     assert "HTTP 401" in error.message
+    # The provider's own words, not the SDK's "Error code: 401 - {'error': ...}".
+    assert error.message.endswith("answered HTTP 401: invalid api key")
     assert len(endpoint.requests) == 1
 
 

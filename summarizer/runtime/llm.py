@@ -303,7 +303,8 @@ class StructuredLLM:
                         raise
         except openai.APIStatusError as error:
             raise ProviderError(
-                f"{self._backend.label} answered HTTP {error.status_code}: {_short(error.message)}",
+                f"{self._backend.label} answered HTTP {error.status_code}: "
+                f"{_short(_provider_message(error))}",
                 status_code=error.status_code,
                 retryable=error.status_code in _TRANSIENT_STATUS,
                 hint=_status_hint(error.status_code),
@@ -361,6 +362,19 @@ def _retry_after_seconds(error: BaseException | None) -> float | None:
             parsed = parsed.replace(tzinfo=dt.UTC)
         seconds = parsed.timestamp() - time.time()
     return max(0.0, min(seconds, _MAX_RETRY_AFTER))
+
+
+def _provider_message(error: openai.APIStatusError) -> str:
+    """What the provider said, not the SDK's "Error code: 503 - {'error': {...}}"."""
+    body = error.body
+    if isinstance(body, dict):
+        inner = body.get("error", body)
+        message = inner.get("message") if isinstance(inner, dict) else inner
+        if isinstance(message, str) and message.strip():
+            return message
+    if isinstance(body, str) and body.strip():
+        return body
+    return error.response.reason_phrase or "no message"
 
 
 def _status_hint(status_code: int) -> str | None:
