@@ -387,6 +387,14 @@ class _Run:
                     raise
                 return self._failed(which, meter, error.one_line())
         grounded = ground_extraction(extraction, article)
+        if not grounded.claims and not grounded.events:
+            # A source that says nothing would look briefed: it failed, and says why.
+            reason = (
+                f"no usable answer ({extraction.warnings[0]})"
+                if extraction.warnings
+                else "no sentence to read (none of three or more words)"
+            )
+            return self._failed(which, meter, reason)
         verified = _verified(grounded)
         cached = f", {meter.cache_hits} from cache" if meter.cache_hits else ""
         self._progress.articles_done += 1

@@ -29,6 +29,8 @@ _HEADER_KEYS = {
 _HEADER_LINE = re.compile(r"^([A-Za-z]+):\s*(.*)$")
 _DATE_FORMATS = ("%Y-%m-%d", "%A, %B %d, %Y", "%B %d, %Y", "%d %B %Y")
 _MAX_TITLE_CHARS = 160
+# Prose has words: a file of control bytes or symbols is refused, not sent to the model.
+_PROSE = re.compile(r"[^\W\d_]")
 
 
 def article_from_text(
@@ -47,12 +49,15 @@ def article_from_text(
     `Date: 2026-03-02`, `URL: ...`, ended by a blank line. Explicit arguments win over it.
 
     Raises:
-        InputError: the text is empty once normalized.
+        InputError: the text is empty once normalized, or is not prose (no word of letters:
+            control bytes, symbols, numbers only).
     """
     header, body = _split_header(raw)
     text = normalize_text(body)
     if not text:
         raise InputError(f"{path or fallback_name}: the article is empty")
+    if not _PROSE.search(text):
+        raise InputError(f"{path or fallback_name}: not an article's text (no letters)")
     lines = [line for line in text.split("\n") if line]
     first_line_date = _parse_date(lines[0])
     dateline = first_line_date or _byline_dateline(body)
