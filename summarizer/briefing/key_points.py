@@ -16,8 +16,9 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from summarizer.briefing.ledger import same_figure
+from summarizer.briefing.ledger import distinct_figures
 from summarizer.models import (
+    Briefing,
     Certainty,
     Citation,
     Disagreement,
@@ -112,6 +113,15 @@ def key_points(
     ]
 
 
+def key_point_citations(briefing: Briefing) -> list[list[Citation]]:
+    """The citations of what each key point stands for (its claim, event or disputed
+    figures), in the key points' order."""
+    cited: dict[str, list[Citation]] = {c.id: c.citations for c in briefing.claims}
+    cited |= {e.id: e.citations for e in briefing.events}
+    cited |= {d.slot: [entry.citation for entry in d.entries] for d in briefing.disagreements}
+    return [cited.get(point.ref, []) for point in briefing.key_points]
+
+
 def _repeats(candidate: _Candidate, told: set[_Sentence]) -> bool:
     # One sentence may state two disputed figures: each dispute is a point of its own.
     shared = len(candidate.sentences & told)
@@ -202,12 +212,10 @@ def _event(event: MergedEvent, recency: dict[int, float]) -> _Candidate:
 
 def _dispute(disagreement: Disagreement) -> _Candidate:
     # Each figure once, as first written ("10,000 soldiers" and "10,000 troops" are one).
-    figures: dict[object, str] = {}
-    for entry in disagreement.entries:
-        figures.setdefault(same_figure(entry.quantity), entry.quantity.text)
+    figures = [group[0].quantity.text for group in distinct_figures(disagreement)]
     cited = sorted({entry.source for entry in disagreement.entries})
     kinds = sorted({d.kind for d in disagreement.differences if d.kind != "consistent"})
-    text = f"{disagreement.slot}: " + " vs ".join(figures.values())
+    text = f"{disagreement.slot}: " + " vs ".join(figures)
     return _Candidate(
         kind="disagreement",
         ref=disagreement.slot,

@@ -50,11 +50,16 @@ class _Sighting:
     quantity: Quantity
 
 
-def same_figure(quantity: Quantity) -> object:
-    """One key for the figures a reader sees as one: "10,000 soldiers" and "10,000 troops",
-    not "thousands" and "hundreds" (vague figures are told apart by their words)."""
-    key = figure_key(quantity)
-    return (key, quantity.text.lower()) if key == (None, None, None) else key
+def distinct_figures(disagreement: Disagreement) -> list[list[LedgerEntry]]:
+    """A slot's entries grouped by the figure a reader sees as one ("10,000 soldiers" and
+    "10,000 troops"; not "thousands" and "hundreds", told apart by their words), in order."""
+    groups: dict[object, list[LedgerEntry]] = {}
+    for entry in disagreement.entries:
+        numbers = figure_key(entry.quantity)
+        vague = numbers == (None, None, None)
+        key = (numbers, entry.quantity.text.lower() if vague else "")
+        groups.setdefault(key, []).append(entry)
+    return list(groups.values())
 
 
 def build_ledger(

@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Set
 
-from summarizer.briefing.ledger import same_figure
+from summarizer.briefing.key_points import key_point_citations
+from summarizer.briefing.ledger import distinct_figures
 from summarizer.models import (
     Briefing,
     Citation,
@@ -152,12 +153,9 @@ def _timeline_events(events: list[MergedEvent]) -> list[MergedEvent]:
 
 def _key_point_sentences(briefing: Briefing) -> dict[tuple[int, int | None], int]:
     """Each sentence a key point stands for, with the key point's rank."""
-    citations: dict[str, list[Citation]] = {c.id: c.citations for c in briefing.claims}
-    citations |= {e.id: e.citations for e in briefing.events}
-    citations |= {d.slot: [e.citation for e in d.entries] for d in briefing.disagreements}
     ranks: dict[tuple[int, int | None], int] = {}
-    for point in briefing.key_points:
-        for citation in citations.get(point.ref, []):
+    for point, citations in zip(briefing.key_points, key_point_citations(briefing), strict=True):
+        for citation in citations:
             if citation.quote is not None:
                 ranks.setdefault((citation.source, citation.start), point.rank)
     return ranks
@@ -198,10 +196,7 @@ def _short_disagreements_section(
         kinds = sorted({_DIFFERENCE_WORDS[d.kind] for d in disagreement.differences})
         why = f" ({'; '.join(kinds)})" if kinds else ""
         lines.append(f"- **{_text(disagreement.slot)}**{why}:")
-        figures: dict[object, list[LedgerEntry]] = {}
-        for entry in disagreement.entries:
-            figures.setdefault(same_figure(entry.quantity), []).append(entry)
-        for entries in figures.values():
+        for entries in distinct_figures(disagreement):
             claimants = sorted({e.claimant for e in entries if e.claimant != "unknown"})
             by = f" — {', '.join(_text(c) for c in claimants)}" if claimants else ""
             refs = " ".join(_cite(n, linked) for n in sorted({e.source for e in entries}))

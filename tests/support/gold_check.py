@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from summarizer.briefing.key_points import key_point_citations
 from summarizer.models import Briefing, Citation
 
 GOLD = Path(__file__).resolve().parents[2] / "examples" / "gold.json"
@@ -100,10 +101,10 @@ def score(briefing: Briefing, gold: dict[str, Any] | None = None) -> GoldReport:
 
 def _key_point_texts(briefing: Briefing) -> list[tuple[str, list[Citation]]]:
     """Each key point's line with the citations of what it stands for."""
-    citations: dict[str, list[Citation]] = {c.id: c.citations for c in briefing.claims}
-    citations |= {e.id: e.citations for e in briefing.events}
-    citations |= {d.slot: [entry.citation for entry in d.entries] for d in briefing.disagreements}
-    return [(point.line.text, citations[point.ref]) for point in briefing.key_points]
+    return [
+        (point.line.text, citations)
+        for point, citations in zip(briefing.key_points, key_point_citations(briefing), strict=True)
+    ]
 
 
 if __name__ == "__main__":
