@@ -54,9 +54,10 @@ lint: $(VENV)/.dev
 	$(BIN)/ruff check summarizer tests benchmarks && $(BIN)/ruff format --check summarizer tests benchmarks
 	$(BIN)/mypy
 
+# The virtualenv's own pip, not upgraded: what a user who runs `pip install` gets must work
+# (every import the package makes is declared, so any pip resolves a working install).
 $(VENV)/.created:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
 	touch $@
 
 # llama.cpp's AMX kernels crash on the Q4_K_M model in prompt processing on CPUs that have

@@ -212,6 +212,14 @@ def brief(
         int | None,
         typer.Option(help="Key points the briefing leads with (default 10).", min=1),
     ] = None,
+    max_article_chars: Annotated[
+        int | None,
+        typer.Option(
+            help="Characters of text one article may have (default 100,000); a longer one "
+            "is listed as failed, never sent.",
+            min=1,
+        ),
+    ] = None,
     full: Annotated[
         bool,
         typer.Option(
@@ -250,6 +258,7 @@ def brief(
         adjudicate=adjudicate,
         max_adjudications=max_adjudications,
         top=top,
+        max_article_chars=max_article_chars,
     )
     window = Window(
         since=parse_since(since) if since is not None else None,
@@ -296,6 +305,13 @@ def brief(
         _progress(done_message(briefing) + (f" -> {target}" if target else ""))
     for warning in stats.warnings:
         typer.echo(f"warning: {warning}", err=True)
+    if stats.refused_by_endpoint:
+        typer.echo(
+            f"error: {stats.refused_by_endpoint}; the briefing covers the "
+            f"{len(briefing.sources)} of {stats.articles} articles that finished",
+            err=True,
+        )
+        raise SystemExit(1)
     if stats.stopped_by_budget:
         typer.echo(
             f"error: {stats.stopped_by_budget}; the briefing covers the "

@@ -57,6 +57,7 @@ _ENVIRONMENT: dict[str, tuple[str, ...]] = {
     "embedding_model": ("SUMMARIZER_EMBEDDING_MODEL",),
     "max_adjudications": ("SUMMARIZER_MAX_ADJUDICATIONS",),
     "top": ("SUMMARIZER_TOP",),
+    "max_article_chars": ("SUMMARIZER_MAX_ARTICLE_CHARS",),
 }
 
 _NUMERIC = frozenset(
@@ -70,10 +71,14 @@ _NUMERIC = frozenset(
         "fetch_timeout",
         "max_adjudications",
         "top",
+        "max_article_chars",
     }
 )
 DEFAULT_MAX_ADJUDICATIONS = 100
 DEFAULT_TOP = 10
+# About 15,000 words, five times a long feature: a larger text is a book or a dump, and
+# would be sent as hundreds of requests (a 5 MB file: 2,192). `--max-article-chars` raises it.
+DEFAULT_MAX_ARTICLE_CHARS = 100_000
 # A config-file table, not a single value: model name -> [prompt, completion] $ per million.
 _PRICES = "prices"
 
@@ -117,6 +122,8 @@ class Settings:
     max_adjudications: int = DEFAULT_MAX_ADJUDICATIONS
     # Key points the briefing leads with (key_points.py).
     top: int = DEFAULT_TOP
+    # Characters of text one article may have; a longer one is refused, never sent.
+    max_article_chars: int = DEFAULT_MAX_ARTICLE_CHARS
 
     @property
     def remote_embeddings(self) -> bool:
@@ -197,6 +204,7 @@ def resolve_settings(
     adjudicate: bool = False,
     max_adjudications: int | None = None,
     top: int | None = None,
+    max_article_chars: int | None = None,
     environ: Mapping[str, str] | None = None,
     config_file: Path | None = None,
 ) -> Settings:
@@ -227,6 +235,8 @@ def resolve_settings(
             meaning state the same thing (off by default); needs `embeddings`.
         max_adjudications: borderline pairs judged per run at most (default 100).
         top: key points the briefing leads with (default 10).
+        max_article_chars: characters of text one article may have (default 100,000); a
+            longer article is a failure with its reason, never sent to the model.
         environ: environment to read (defaults to `os.environ`).
         config_file: TOML file to read (defaults to `SUMMARIZER_CONFIG` or the user config dir).
 
@@ -256,6 +266,7 @@ def resolve_settings(
         "embedding_model": embedding_model,
         "max_adjudications": max_adjudications,
         "top": top,
+        "max_article_chars": max_article_chars,
     }
 
     def pick(name: str) -> Any:
@@ -329,6 +340,12 @@ def resolve_settings(
             minimum=1,
         ),
         top=_as_int("top", pick("top"), default=DEFAULT_TOP, minimum=1),
+        max_article_chars=_as_int(
+            "max_article_chars",
+            pick("max_article_chars"),
+            default=DEFAULT_MAX_ARTICLE_CHARS,
+            minimum=1,
+        ),
     )
 
 

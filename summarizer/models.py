@@ -432,6 +432,13 @@ class RunStats(_Frozen):
     stopped_by_budget: str | None = Field(
         default=None, description="Why the run stopped early, when a budget was reached."
     )
+    refused_by_endpoint: str | None = Field(
+        default=None,
+        description=(
+            "What the endpoint said when it refused a request for good (a bad key, an unknown"
+            " model): the articles not briefed by then are among the failures."
+        ),
+    )
     by_article: list[ArticleUsage] = Field(default_factory=list)
     embeddings: EmbeddingUsage | None = Field(
         default=None, description="Merging by meaning's sentence vectors; None when it was off."

@@ -108,7 +108,10 @@ def brief(
     Raises:
         UserError: bad input or configuration, or called inside a running event loop
             (a notebook): `await abrief(...)` there.
-        ProviderError: the endpoint refused every request (bad key, unknown model).
+        ProviderError: the endpoint refused (bad key, unknown model) before any article
+            was briefed. A refusal after that ends the run too, but the briefing of the
+            articles that finished is returned, with `stats.refused_by_endpoint` saying why
+            and the rest among `stats.failures`.
     """
     try:
         asyncio.get_running_loop()
@@ -176,7 +179,8 @@ async def abrief(
     )
     for note in gathered.notes:
         progress.report(ProgressStage.READING, note)
-    articles, failures = gathered.articles, gathered.failures
+    articles, too_long = _within_size_cap(gathered.articles, settings.max_article_chars)
+    failures = [*gathered.failures, *too_long]
     if not articles:
         raise InputError(_summarize_failures(failures) or "no articles given")
     seen_before: list[str] = []
@@ -213,6 +217,8 @@ async def abrief(
             extractions = [o.extraction for o in outcomes if o.extraction is not None]
             failures += [o.failure for o in outcomes if o.failure is not None]
             if not extractions:
+                if run.refused is not None:
+                    raise run.refused
                 reason = budget.exceeded or _summarize_failures(failures)
                 raise RunError(f"no article could be briefed: {reason}")
             _report_merging(progress, extractions)
@@ -255,6 +261,7 @@ async def abrief(
             concurrency=settings.concurrency,
             wall_seconds=round(time.monotonic() - started, 2),
             stopped_by_budget=budget.exceeded,
+            refused_by_endpoint=run.refused.one_line() if run.refused is not None else None,
             by_article=[
                 ArticleUsage(
                     source=source_label(article),
@@ -291,6 +298,24 @@ async def abrief(
         verified_quotes=sum(_verified(extraction) for extraction in extractions),
     )
     return mark_novelty(briefing, before) if before is not None else briefing
+
+
+def _within_size_cap(
+    articles: list[Article], max_chars: int
+) -> tuple[list[Article], list[ArticleFailure]]:
+    """The articles of at most `max_chars` characters, and a failure for each longer one."""
+    kept: list[Article] = []
+    refused: list[ArticleFailure] = []
+    for article in articles:
+        if len(article.text) <= max_chars:
+            kept.append(article)
+            continue
+        message = (
+            f"{len(article.text):,} characters, over the cap of {max_chars:,} per article; "
+            "not sent (--max-article-chars or SUMMARIZER_MAX_ARTICLE_CHARS raises it)"
+        )
+        refused.append(ArticleFailure(source=source_label(article), message=message))
+    return kept, refused
 
 
 def _local_embedder(settings: Settings) -> LocalEmbedder | None:
@@ -358,6 +383,11 @@ class _Run:
         # gets its slot in the moment before the run is torn down must not ask again.
         self._refused: ProviderError | None = None
 
+    @property
+    def refused(self) -> ProviderError | None:
+        """The endpoint's refusal for good, if one came: no request was sent after it."""
+        return self._refused
+
     async def extract(
         self, llm: StructuredLLM, cache: ResponseCache | None, number: int, article: Article
     ) -> _Outcome:
@@ -382,9 +412,8 @@ class _Run:
                     return self._not_started(article, meter, error.message)
                 return self._failed(which, meter, f"stopped half-way: {error.message}")
             except ProviderError as error:
-                if error.status_code in _FATAL_STATUS:
+                if error.status_code in _FATAL_STATUS and self._refused is None:
                     self._refused = error
-                    raise
                 return self._failed(which, meter, error.one_line())
         grounded = ground_extraction(extraction, article)
         if not grounded.claims and not grounded.events:

@@ -171,3 +171,26 @@ def test_the_cli_gives_one_line_per_bad_url_and_briefs_the_rest(
     briefing = Briefing.model_validate_json(output.read_text())
     assert [s.title for s in briefing.sources] == ["Lantern parade moves indoors"]
     assert len(briefing.stats.failures) == len(bad)
+
+
+def test_one_unreadable_file_in_a_folder_is_its_own_failure(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("The mayor said 300 homes were flooded on Monday.\n")
+    (tmp_path / "b.txt").write_bytes(b"\x01\x02\x03 ### ++\n")
+    (tmp_path / "c.md").write_bytes(b"\xff\xfe not UTF-8\n")
+
+    gathered = _gather(tmp_path)
+
+    assert [Path(article.path or "").name for article in gathered.articles] == ["a.txt"]
+    assert [(Path(f.source).name, f.message) for f in gathered.failures] == [
+        ("b.txt", "not an article's text (no letters)"),
+        ("c.md", "not UTF-8 text (hint: convert the file to UTF-8)"),
+    ]
+
+
+def test_one_line_of_text_longer_than_a_file_name_is_an_article() -> None:
+    text = "The mayor said that " + "very " * 80 + "many homes were flooded."
+
+    gathered = _gather(text)
+
+    assert [article.text for article in gathered.articles] == [text]
+    assert gathered.failures == []

@@ -18,6 +18,7 @@ import re
 import time
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx2
@@ -32,8 +33,9 @@ from summarizer.extraction.drafts import event_words, response_model_for, senten
 from summarizer.extraction.extract import extract_article
 from summarizer.inputs.ingest import article_from_text
 from summarizer.models import Article, ArticleExtraction
-from summarizer.runtime.llm import Deadline, StructuredLLM
+from summarizer.runtime.llm import ContextExceeded, Deadline, StructuredLLM
 from summarizer.runtime.usage import UsageMeter
+from summarizer.storage.cache import ResponseCache
 from summarizer.text.sentences import Sentence, split_sentences
 
 BASE_URL = "http://fault.test/v1"
@@ -394,6 +396,81 @@ def test_truncated_answer_is_split_in_halves_not_reasked() -> None:
     assert extraction.warnings == []
     assert extraction.chunks == 3
     assert (extraction.usage.calls, extraction.usage.reasks) == (3, 0)
+
+
+@pytest.mark.parametrize(
+    "refusal",
+    [
+        # llama-cpp-python's server (and OpenAI's wording, with its code).
+        httpx2.Response(
+            400,
+            json={
+                "error": {
+                    "message": "This model's maximum context length is 512 tokens. However, "
+                    "you requested 900 tokens (600 in the messages, 300 in the completion).",
+                    "type": "invalid_request_error",
+                    "code": "context_length_exceeded",
+                }
+            },
+        ),
+        # llama.cpp's own server.
+        httpx2.Response(
+            400,
+            json={
+                "error": {
+                    "code": 400,
+                    "message": "the request exceeds the available context size, try increasing it",
+                    "type": "exceed_context_size_error",
+                }
+            },
+        ),
+    ],
+)
+def test_a_prompt_over_the_context_is_split_in_halves_like_a_truncated_answer(
+    refusal: httpx2.Response, tmp_path: Path
+) -> None:
+    first, second = split_sentences(TWO_SENTENCES)
+    endpoint = FakeEndpoint(
+        [refusal, _completion(_answer(first.text)), _completion(_answer(second.text))]
+    )
+
+    async def run() -> ArticleExtraction:
+        client = _client(endpoint)
+        try:
+            with ResponseCache(tmp_path / "responses.sqlite") as cache:
+                llm = StructuredLLM(client, _settings())
+                return await extract_article(llm, _article(TWO_SENTENCES), cache=cache)
+        finally:
+            await client.close()
+
+    extraction = asyncio.run(run())
+
+    assert len(endpoint.requests) == 3
+    assert [c.evidence[0].quote for c in extraction.claims] == [first.text, second.text]
+    assert extraction.warnings == []
+    assert extraction.chunks == 3
+    # The halves' answers are stored; the refusal is the endpoint's setting and is not.
+    with ResponseCache(tmp_path / "responses.sqlite") as cache:
+        assert cache.summary().answers == 2
+
+
+def test_a_single_sentence_over_the_context_is_a_warning_about_the_context() -> None:
+    refusal = _status(400, message="Requested tokens (900) exceed context window of 512")
+    endpoint = FakeEndpoint([refusal])
+
+    extraction = _extract(endpoint, ONE_SENTENCE)
+
+    assert extraction.claims == []
+    [warning] = extraction.warnings
+    assert "hit the model's context and cannot be split" in warning
+
+
+def test_any_other_400_fails_the_article() -> None:
+    endpoint = FakeEndpoint([_status(400, message="unknown field 'seed'")])
+
+    with pytest.raises(ProviderError, match="HTTP 400: unknown field 'seed'") as raised:
+        _extract(endpoint, TWO_SENTENCES)
+    assert not isinstance(raised.value, ContextExceeded)
 
 
 def test_truncated_single_sentence_is_a_warning_about_the_output_limit() -> None:

@@ -18,7 +18,7 @@ import pytest
 
 from summarizer import Briefing, abrief
 from summarizer.config import Settings
-from summarizer.errors import ConfigError, ProviderError
+from summarizer.errors import ConfigError
 from tests.test_llm_faults import _answer, _client, _completion, _settings, _status
 
 ARTICLES = [
@@ -128,11 +128,15 @@ def test_no_cache_neither_reads_nor_writes(tmp_path: Path) -> None:
 def test_a_run_stopped_half_way_keeps_its_finished_articles(tmp_path: Path) -> None:
     broken = AnsweringEndpoint()
     broken.fail_for[ARTICLES[2]] = _status(401, message="key revoked")
-    with pytest.raises(ProviderError):
-        _run(broken, _cached(tmp_path), ARTICLES)
+    stopped = _run(broken, _cached(tmp_path), ARTICLES)
 
-    # Refused with a 401: nothing more is asked, not even by the article next in line.
+    # Refused with a 401: nothing more is asked, not even by the article next in line, and
+    # the two that finished are briefed.
     assert broken.texts_asked() == ARTICLES[:3]
+    assert len(stopped.sources) == 2
+    assert stopped.stats.refused_by_endpoint is not None
+    assert "key revoked" in stopped.stats.refused_by_endpoint
+    assert [f.message.startswith("not briefed: ") for f in stopped.stats.failures] == [False, True]
     endpoint = AnsweringEndpoint()
     briefing = _run(endpoint, _cached(tmp_path), ARTICLES)
 

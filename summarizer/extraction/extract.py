@@ -36,7 +36,13 @@ from summarizer.models import (
     Quantity,
 )
 from summarizer.runtime.concurrency import all_in_order
-from summarizer.runtime.llm import Deadline, StructuredLLM, Truncated, Unparseable
+from summarizer.runtime.llm import (
+    ContextExceeded,
+    Deadline,
+    StructuredLLM,
+    Truncated,
+    Unparseable,
+)
 from summarizer.runtime.usage import UsageMeter
 from summarizer.storage.cache import ResponseCache
 from summarizer.text.dates import date_named_in
@@ -112,6 +118,8 @@ class _ChunkAnswer:
 
 # What the cache stores per chunk: the model's entries, or that the answer was cut off.
 _ANSWERED, _PARTIAL, _TRUNCATED = "answered", "partial", "truncated"
+# The prompt did not fit the model's context: split like a truncated answer.
+_TOO_LONG = "too long for the context"
 
 
 @dataclass
@@ -136,12 +144,14 @@ class _ChunkAsker:
         stored = self._cached(key)
         if stored is None:
             stored = await self._ask(chunk, messages, response_model)
-            if self.cache is not None and key is not None:
+            # A context too small is the endpoint's setting, not the answer: never stored.
+            if self.cache is not None and key is not None and stored["outcome"] != _TOO_LONG:
                 self.cache.put(key, stored, **self._cost_of(stored))
-        if stored["outcome"] == _TRUNCATED:
+        if stored["outcome"] in (_TRUNCATED, _TOO_LONG):
             halves = halve(chunk)
             if halves is None:
-                cut_off = f"chunk at {chunk.start}-{chunk.end}: the answer hit the output limit"
+                limit = "output limit" if stored["outcome"] == _TRUNCATED else "model's context"
+                cut_off = f"chunk at {chunk.start}-{chunk.end}: the answer hit the {limit}"
                 return [_ChunkAnswer(chunk, sentences, {}, f"{cut_off} and cannot be split")]
             parts = await all_in_order(self.answers_for(half) for half in halves)
             return [answer for part in parts for answer in part]
@@ -169,6 +179,8 @@ class _ChunkAsker:
             )
         except Truncated:
             stored: dict[str, Any] = {"outcome": _TRUNCATED}
+        except ContextExceeded:
+            stored = {"outcome": _TOO_LONG}
         except Unparseable as error:
             stored = {
                 "outcome": _PARTIAL,

@@ -23,7 +23,13 @@ from summarizer.inputs.dedupe import dedupe_articles
 from summarizer.inputs.feeds import EntrySelection, Feed, FeedEntry, parse_feed, select_entries
 from summarizer.inputs.fetch import FetchLimits, Page, fetch, http_client, is_feed
 from summarizer.inputs.html_extract import article_from_html
-from summarizer.inputs.ingest import article_from_text, collect_articles, read_file_bytes
+from summarizer.inputs.ingest import (
+    article_files,
+    article_from_text,
+    collect_articles,
+    path_kind,
+    read_file_bytes,
+)
 from summarizer.models import Article, ArticleFailure
 from summarizer.runtime.concurrency import all_in_order
 from summarizer.runtime.progress import ProgressCallback, ProgressReporter, ProgressStage
@@ -131,6 +137,9 @@ class _Reader:
                 return await self._read_url(source)
             if isinstance(source, str) and _is_glob(source):
                 return await self._read_glob(source)
+            if not isinstance(source, Article) and _is_folder(source):
+                # File by file: one unreadable file is its own failure, not the folder's.
+                return _joined([await self.read(file) for file in article_files(Path(source))])
             feed_file = _local_feed(source)
             if feed_file is not None:
                 body = read_file_bytes(feed_file)
@@ -187,11 +196,15 @@ def _joined(parts: list[Gathered]) -> Gathered:
     )
 
 
+def _is_folder(source: str | Path) -> bool:
+    return path_kind(source) == "folder"
+
+
 def _local_feed(source: ArticleSource) -> Path | None:
     if isinstance(source, Article) or (isinstance(source, str) and "\n" in source):
         return None
     path = Path(source)
-    return path if path.suffix.lower() in FEED_SUFFIXES and path.is_file() else None
+    return path if path.suffix.lower() in FEED_SUFFIXES and path_kind(path) == "file" else None
 
 
 def _failure(source: str, error: UserError) -> ArticleFailure:
@@ -229,7 +242,7 @@ def _is_glob(text: str) -> bool:
     return (
         "\n" not in text
         and any(character in text for character in _GLOB_CHARACTERS)
-        and not Path(text).exists()
+        and path_kind(text) is None
     )
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import stat
 import sys
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TextIO
+from typing import Literal, TextIO
 
 from summarizer.errors import InputError
 from summarizer.inputs.cleaning import byline_date
@@ -79,19 +80,29 @@ def read_path(path: Path) -> list[Article]:
     Raises:
         InputError: the path does not exist, cannot be read, or holds no article files.
     """
-    if path.is_dir():
-        files = sorted(
-            p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in ARTICLE_SUFFIXES
-        )
-        if not files:
-            raise InputError(
-                f"{path}: no article files found",
-                hint=f"a folder must hold {', '.join(sorted(ARTICLE_SUFFIXES))} files",
-            )
-        return [_read_file(file) for file in files]
-    if not path.exists():
+    kind = path_kind(path)
+    if kind == "folder":
+        return [_read_file(file) for file in article_files(path)]
+    if kind is None:
         raise InputError(f"{path}: no such file or folder")
     return [_read_file(path)]
+
+
+def article_files(folder: Path) -> list[Path]:
+    """The article files in `folder` and below, sorted by path.
+
+    Raises:
+        InputError: the folder holds none.
+    """
+    files = sorted(
+        p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in ARTICLE_SUFFIXES
+    )
+    if not files:
+        raise InputError(
+            f"{folder}: no article files found",
+            hint=f"a folder must hold {', '.join(sorted(ARTICLE_SUFFIXES))} files",
+        )
+    return files
 
 
 def read_stdin(stream: TextIO | None = None) -> Article:
@@ -138,10 +149,22 @@ def collect_articles(sources: Iterable[str | Path | Article]) -> list[Article]:
     return articles
 
 
+def path_kind(source: str | Path) -> Literal["folder", "file", "other"] | None:
+    """What `source` names on disk, or None when nothing (or it cannot name anything: a
+    one-line article text is longer than a file name may be, which `stat` refuses)."""
+    try:
+        status = Path(source).stat()
+    except (OSError, ValueError):
+        return None
+    if stat.S_ISDIR(status.st_mode):
+        return "folder"
+    return "file" if stat.S_ISREG(status.st_mode) else "other"
+
+
 def _looks_like_path(text: str) -> bool:
     if not text.strip() or "\n" in text or len(text) > 4096:
         return False
-    if Path(text).exists():
+    if path_kind(text) is not None:
         return True
     single_token = len(text.split()) == 1
     return single_token and ("/" in text or Path(text).suffix.lower() in ARTICLE_SUFFIXES)

@@ -223,6 +223,9 @@ def _failures_section(stats: RunStats) -> list[str]:
     )
     if stats.stopped_by_budget:
         lines += ["", f"**Stopped early**: {_text(stats.stopped_by_budget)}"]
+    if stats.refused_by_endpoint:
+        refusal = _text(stats.refused_by_endpoint)
+        lines += ["", f"**Stopped early**: the endpoint refused: {refusal}"]
     return lines
 
 
@@ -488,6 +491,8 @@ def _stats_section(stats: RunStats) -> list[str]:
     ]
     if stats.stopped_by_budget:
         lines.append(f"- **Stopped early**: {_text(stats.stopped_by_budget)}")
+    if stats.refused_by_endpoint:
+        lines.append(f"- **Refused by the endpoint**: {_text(stats.refused_by_endpoint)}")
     if stats.by_article:
         lines += ["", "### Token ledger", "", *usage_table(stats)]
     failures = [f"{f.source}: {f.message}" for f in stats.failures]

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import email.utils
+import re
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -46,12 +47,23 @@ _Model = TypeVar("_Model", bound=BaseModel)
 _Response = TypeVar("_Response", ChatCompletion, CreateEmbeddingResponse)
 
 _TRANSIENT_STATUS = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
+_CONTEXT_CODES = frozenset({"context_length_exceeded", "exceed_context_size_error"})
+_CONTEXT_WORDING = re.compile(
+    r"maximum context length|exceeds? (the )?(available )?context (window|size|length)"
+    r"|context window of \d+|too many tokens in the prompt",
+    re.IGNORECASE,
+)
 _MAX_TRANSPORT_ATTEMPTS = 6
 _MAX_RETRY_AFTER = 120.0
 
 
 class Truncated(Exception):
     """The model stopped at its output-token limit; never re-asked as a JSON error."""
+
+
+class ContextExceeded(ProviderError):
+    """The endpoint refused the prompt as longer than the model's context (HTTP 400): a
+    shorter prompt would be answered, so the caller may split its text instead."""
 
 
 class Unparseable(Exception):
@@ -141,6 +153,7 @@ class StructuredLLM:
         Raises:
             Truncated: the answer hit the output-token limit.
             Unparseable: the answer stayed invalid after `max_reasks` re-asks.
+            ContextExceeded: the prompt is longer than the model's context.
             ProviderError: the endpoint failed for good (or the deadline passed).
             BudgetExceeded: the run's budget was spent before this request was sent.
             DependencyVersionError: instructor is not the release our adapter is written for.
@@ -302,7 +315,8 @@ class StructuredLLM:
                             self._check_backend()
                         raise
         except openai.APIStatusError as error:
-            raise ProviderError(
+            failed = ContextExceeded if _context_exceeded(error) else ProviderError
+            raise failed(
                 f"{self._backend.label} answered HTTP {error.status_code}: "
                 f"{_short(_provider_message(error))}",
                 status_code=error.status_code,
@@ -375,6 +389,19 @@ def _provider_message(error: openai.APIStatusError) -> str:
     if isinstance(body, str) and body.strip():
         return body
     return error.response.reason_phrase or "no message"
+
+
+def _context_exceeded(error: openai.APIStatusError) -> bool:
+    """Whether a 400 says the prompt does not fit the model's context, in the words of
+    OpenAI and llama-cpp-python (`context_length_exceeded`), llama.cpp's server
+    (`exceed_context_size_error`) or vLLM ("maximum context length")."""
+    if error.status_code != 400:
+        return False
+    body = error.body if isinstance(error.body, dict) else {}
+    inner = body.get("error", body)
+    if isinstance(inner, dict) and {inner.get("code"), inner.get("type")} & _CONTEXT_CODES:
+        return True
+    return _CONTEXT_WORDING.search(_provider_message(error)) is not None
 
 
 def _status_hint(status_code: int) -> str | None:
