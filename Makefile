@@ -48,7 +48,7 @@ bench-embedded: $(VENV)/.embedded $(VENV)/.test
 EVAL ?= ../shared/eval
 bench-eval: $(VENV)/.embedded $(VENV)/.test
 	$(BIN)/python -m benchmarks.story_clustering --basil $(EVAL)/basil_dev.jsonl --ecbplus $(EVAL)/ecbplus_dev.jsonl --scorer $(EVAL)/score_coref.py
-	$(BIN)/python -m benchmarks.event_merging --ecbplus $(EVAL)/ecbplus_dev.jsonl --scorer $(EVAL)/score_coref.py --topics 23,35
+	$(BIN)/python -m benchmarks.event_merging --ecbplus $(EVAL)/ecbplus_dev.jsonl --scorer $(EVAL)/score_coref.py --topics 23
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check summarizer tests benchmarks && $(BIN)/ruff format --check summarizer tests benchmarks

@@ -127,3 +127,21 @@ def test_a_possessive_ends_a_name_and_is_dropped() -> None:
 
 def test_no_articles_no_stories() -> None:
     assert cluster_stories([]) == []
+
+
+def test_a_small_pile_of_one_story_is_one_story_though_its_words_are_in_every_article() -> None:
+    # Judged by the pile alone, "climber", "fall" and "Mount Tasman" are in every article
+    # and worth nothing; the fourth article then parted from the others (one of two stories
+    # found before rarity counted a background of other articles).
+    texts = [
+        "A British climber died after a fall on Mount Tasman on Saturday. His guide raised "
+        "the alarm by radio. The weather had turned in the afternoon.",
+        "Rescue teams flew to Mount Tasman to recover a British climber who died in a fall. "
+        "Strong winds kept the helicopter grounded until Sunday.",
+        "The family of a British climber killed in a fall on Mount Tasman paid tribute to "
+        "him. He had climbed in the Alps for twenty years, his brother said.",
+        "Police named the British climber who died in a fall on Mount Tasman as Owen Hale, "
+        "41. A coroner will investigate, a police spokeswoman said.",
+    ]
+    articles = [article_from_text(text, fallback_name=f"a{i}") for i, text in enumerate(texts)]
+    assert cluster_stories(articles) == [[0, 1, 2, 3]]

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from summarizer.briefing.ledger import build_ledger
 from summarizer.briefing.merge import Adjudicate, merge_claims, merge_events, number_sources
+from summarizer.briefing.recurring_happenings import with_recurring_happenings
 from summarizer.briefing.stories import cluster_stories
 from summarizer.models import (
     Article,
@@ -60,7 +61,7 @@ def assemble(
     disagreements: list[Disagreement] = []
     for number, members in enumerate(cluster_stories(briefed), start=1):
         story_sources = [sources[i] for i in members]
-        story_extractions = [by_article[briefed[i].id] for i in members]
+        story_extractions = with_recurring_happenings([by_article[briefed[i].id] for i in members])
         stories.append(
             Story(
                 number=number,

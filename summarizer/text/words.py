@@ -72,3 +72,18 @@ QUALIFIER_PHRASES: dict[Qualifier, tuple[str, ...]] = {
 QUALIFIER_WORDS = frozenset(
     word for phrases in QUALIFIER_PHRASES.values() for phrase in phrases for word in phrase.split()
 )
+# Verbs that tell who said something, not what happened ("Politico reported").
+REPORTING_VERBS = (
+    "say",
+    "tell",
+    "state",
+    "add",
+    "report",
+    "announce",
+    "claim",
+    "confirm",
+    "write",
+    "note",
+    "explain",
+    "describe",
+)
