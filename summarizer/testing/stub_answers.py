@@ -13,9 +13,11 @@ import json
 import math
 import re
 import socket
+import struct
 import sys
 import threading
 import time
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from contextlib import suppress
 from http import HTTPStatus
@@ -25,6 +27,13 @@ from typing import Any, TypedDict
 from urllib.parse import urlsplit
 
 from summarizer.testing.cassettes import ChatExchange, read_chat_exchanges
+from summarizer.testing.faults import (
+    ANSWER_FAULTS,
+    FaultKind,
+    FaultPlan,
+    error_reply,
+    spoiled_answer,
+)
 from summarizer.testing.schema_instance import UnsupportedSchema, instance_for_schema
 
 __all__ = [
@@ -35,7 +44,9 @@ __all__ = [
     "StubLedger",
     "StubReplay",
     "StubStats",
+    "TallyReport",
     "stub_vector",
+    "tally_report",
     "token_count",
 ]
 
@@ -61,6 +72,15 @@ class StubStats(TypedDict):
     embedding_inputs: int
     """Texts embedded in those requests."""
     embedding_tokens: int
+
+
+class TallyReport(TypedDict):
+    """What `GET /stats/faults` reports: the faults injected and the requests by tag."""
+
+    injected: dict[str, int]
+    """Faults injected, by kind (`summarizer.testing.faults.FaultKind`)."""
+    requests_by_tag: dict[str, int]
+    """Chat requests by the first match of the tag pattern in their article, if one is set."""
 
 
 def token_count(text: str) -> int:
@@ -142,9 +162,16 @@ class StubReplay:
 class StubLedger:
     """The stub's counters and fault-mode memory, shared by all handler threads."""
 
-    def __init__(self, *, invalid_first: bool, rate_limit_first: bool) -> None:
+    def __init__(
+        self,
+        *,
+        invalid_first: bool,
+        rate_limit_first: bool,
+        tag_pattern: re.Pattern[str] | None = None,
+    ) -> None:
         self._invalid_first = invalid_first
         self._rate_limit_first = rate_limit_first
+        self._tag_pattern = tag_pattern
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
         self._reset_locked()
@@ -161,6 +188,7 @@ class StubLedger:
         self._embedding_requests = 0
         self._embedding_inputs = 0
         self._embedding_tokens = 0
+        self._by_tag: Counter[str] = Counter()
 
     def reset(self) -> None:
         with self._lock:
@@ -173,6 +201,19 @@ class StubLedger:
             self._requests += 1
             self._in_flight += 1
             self._max_in_flight = max(self._max_in_flight, self._in_flight)
+
+    def count_tag(self, article_text: str) -> None:
+        """Count one chat request under the first match of the tag pattern, if any."""
+        if self._tag_pattern is None:
+            return
+        match = self._tag_pattern.search(article_text)
+        if match is not None:
+            with self._lock:
+                self._by_tag[match.group(0)] += 1
+
+    def requests_by_tag(self) -> dict[str, int]:
+        with self._lock:
+            return dict(sorted(self._by_tag.items()))
 
     def end(self) -> None:
         with self._lock:
@@ -223,6 +264,12 @@ class StubLedger:
             )
 
 
+def tally_report(faults: FaultPlan | None, ledger: StubLedger) -> TallyReport:
+    """The faults injected and the requests by tag, as `GET /stats/faults` reports them."""
+    injected = faults.injected() if faults is not None else {}
+    return TallyReport(injected=injected, requests_by_tag=ledger.requests_by_tag())
+
+
 class StubHTTPServer(ThreadingHTTPServer):
     """The stub's HTTP server on 127.0.0.1, one thread per connection."""
 
@@ -239,11 +286,13 @@ class StubHTTPServer(ThreadingHTTPServer):
         ledger: StubLedger,
         replay: StubReplay | None,
         embeddings: bool = True,
+        faults: FaultPlan | None = None,
     ) -> None:
         self.latency = latency
         self.embeddings = embeddings
         self.ledger = ledger
         self.replay = replay
+        self.faults = faults
         self._connections: set[socket.socket] = set()
         self._connections_lock = threading.Lock()
         self._closing = False
@@ -262,6 +311,18 @@ class StubHTTPServer(ThreadingHTTPServer):
         finally:
             with self._connections_lock:
                 self._connections.discard(request)
+
+    def tally(self) -> TallyReport:
+        """The faults injected and the requests by tag, as `GET /stats/faults` reports them."""
+        return tally_report(self.faults, self.ledger)
+
+    def reset(self) -> None:
+        """Zero the totals, re-arm the faults and rewind replay, as `POST /stats/reset`."""
+        self.ledger.reset()
+        if self.replay is not None:
+            self.replay.reset()
+        if self.faults is not None:
+            self.faults.reset()
 
     def hang_up_all(self) -> None:
         """End every kept-alive connection, so server_close's join of the threads returns."""
@@ -299,6 +360,8 @@ class _Handler(BaseHTTPRequestHandler):
         path = urlsplit(self.path).path.rstrip("/")
         if path == "/stats":
             self._send_json(HTTPStatus.OK, self.server.ledger.snapshot())
+        elif path == "/stats/faults":
+            self._send_json(HTTPStatus.OK, self.server.tally())
         elif path == "/v1/models":
             model = {"id": STUB_MODEL, "object": "model", "created": 0, "owned_by": "stub"}
             self._send_json(HTTPStatus.OK, {"object": "list", "data": [model]})
@@ -323,9 +386,7 @@ class _Handler(BaseHTTPRequestHandler):
         elif path == "/v1/embeddings" and self.server.embeddings:
             self._embeddings(body)
         elif path == "/stats/reset":
-            self.server.ledger.reset()
-            if self.server.replay is not None:
-                self.server.replay.reset()
+            self.server.reset()
             self._send_json(HTTPStatus.OK, self.server.ledger.snapshot())
         else:
             self._send_error(HTTPStatus.NOT_FOUND, f"no route {path}", code="unknown_url")
@@ -359,6 +420,13 @@ class _Handler(BaseHTTPRequestHandler):
         if replay is None and (request.get("stream") or request.get("tools")):
             self._send_error(HTTPStatus.BAD_REQUEST, "the stub supports neither stream nor tools")
             return
+        article_text = _conversation_key(messages)
+        self.server.ledger.count_tag(article_text)
+        faults = self.server.faults
+        fault = faults.fault_for(article_text) if faults is not None else None
+        if fault is not None and fault not in ANSWER_FAULTS:
+            self._fail_request(fault)
+            return
         if self.server.ledger.take_rate_limit():
             self._send_error(
                 HTTPStatus.TOO_MANY_REQUESTS,
@@ -377,9 +445,11 @@ class _Handler(BaseHTTPRequestHandler):
         except UnsupportedSchema as error:
             self._send_error(HTTPStatus.BAD_REQUEST, str(error), code="unsupported_schema")
             return
-        if self.server.ledger.take_invalid_answer(_conversation_key(messages)):
+        if self.server.ledger.take_invalid_answer(article_text):
             instance = {}
-        content = json.dumps(instance, ensure_ascii=False)
+        content, finish_reason = json.dumps(instance, ensure_ascii=False), "stop"
+        if fault is not None:
+            content, finish_reason = spoiled_answer(fault, instance)
         self._wait_out_latency()
         prompt_tokens = token_count(
             "".join(
@@ -401,7 +471,7 @@ class _Handler(BaseHTTPRequestHandler):
                     {
                         "index": 0,
                         "message": {"role": "assistant", "content": content},
-                        "finish_reason": "stop",
+                        "finish_reason": finish_reason,
                     }
                 ],
                 "usage": {
@@ -456,6 +526,32 @@ class _Handler(BaseHTTPRequestHandler):
             self.server.ledger.record_answer(recording.prompt_tokens, recording.completion_tokens)
         body = json.dumps(recording.response).encode()
         self._send_bytes(recording.status, body, recording.content_type)
+
+    def _fail_request(self, fault: FaultKind) -> None:
+        """Send the fault's error, or no answer at all: a reset, or a hang then a close."""
+        reply = error_reply(fault)
+        if reply is not None:
+            self._send_error(
+                reply.status,
+                reply.message,
+                error_type=reply.error_type,
+                code=reply.code,
+                headers=reply.headers,
+            )
+            return
+        self.close_connection = True
+        if fault is FaultKind.HANG:
+            assert self.server.faults is not None
+            time.sleep(self.server.faults.hang_seconds)
+            _hang_up(self.connection)
+            return
+        # Lingering 0 s makes close() send a TCP RST, as a peer that crashed or a proxy
+        # that dropped the connection does; the reader is closed first, since the socket
+        # only really closes once nothing else holds it.
+        with suppress(OSError):
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.rfile.close()
+            self.connection.close()
 
     def _wait_out_latency(self) -> None:
         time.sleep(max(0.0, self.server.latency - (time.monotonic() - self._received)))
