@@ -38,17 +38,6 @@ pytestmark = pytest.mark.block_network(allowed_hosts=[r"127\.0\.0\.1$"])
 QUICK = {"SUMMARIZER_REQUEST_TIMEOUT": "1", "SUMMARIZER_ARTICLE_DEADLINE": "6"}
 HANG_SECONDS = 3.0
 
-# Issue 14's parts being built on main; strict, so each is un-marked once it lands.
-WAITING_FOR_REFUSALS = pytest.mark.xfail(
-    strict=True, reason="issue 14 (a): a 401/403/404 keeps what was briefed, not on main yet"
-)
-WAITING_FOR_SIZE_CAP = pytest.mark.xfail(
-    strict=True, reason="issue 14 (b): --max-article-chars, not on main yet"
-)
-WAITING_FOR_CONTEXT_SPLIT = pytest.mark.xfail(
-    strict=True, reason="issue 14 (c): context exceeded splits the chunk, not on main yet"
-)
-
 
 def _article(place: str) -> str:
     """Three sentences about a made-up place, one with a figure: its name is its marker."""
@@ -183,7 +172,6 @@ def _one_error_line(result: subprocess.CompletedProcess[str]) -> str:
     return line
 
 
-@WAITING_FOR_REFUSALS
 def test_a_refusal_keeps_what_was_briefed_and_lists_the_rest(tmp_path: Path) -> None:
     # One request at a time, in the order given: the first article is briefed before the
     # second is refused, and the last two are not started.
@@ -234,7 +222,6 @@ def test_a_refusal_before_anything_was_briefed_writes_nothing(
     assert not output.exists()
 
 
-@WAITING_FOR_CONTEXT_SPLIT
 def test_a_chunk_over_the_context_window_is_asked_in_halves(tmp_path: Path) -> None:
     inputs = _write(
         tmp_path / "articles",
@@ -242,20 +229,22 @@ def test_a_chunk_over_the_context_window_is_asked_in_halves(tmp_path: Path) -> N
     )
     plan = FaultPlan(rules=[FaultRule("Nolwen", (FaultKind.CONTEXT_EXCEEDED,))])
     output = tmp_path / "out.json"
-    with StubServer(latency=0, faults=plan) as stub:
+    with StubServer(latency=0, faults=plan, tag_pattern="Nolwen") as stub:
         result = brief_as_process(
             tmp_path, stub, *map(str, inputs), "--no-embeddings", "-q", "-o", str(output)
         )
+        requests = stub.fault_stats()["requests_by_tag"]
 
     assert_no_traceback(result)
     assert result.returncode == 0, result.stderr
     briefing = _briefing(output)
     assert_every_input_accounted_for(inputs, briefing)
     assert briefing["stats"]["failures"] == []
-    assert _usage(briefing)["Nolwen.txt"]["usage"]["calls"] == 3
+    # Refused whole, then asked in halves: the two halves are the calls answered.
+    assert requests == {"Nolwen": 3}
+    assert _usage(briefing)["Nolwen.txt"]["usage"]["calls"] == 2
 
 
-@WAITING_FOR_SIZE_CAP
 def test_an_article_over_the_size_cap_is_a_failure_never_sent(tmp_path: Path) -> None:
     long_text = " ".join([_article("Ulverton")] * 4)
     inputs = _write(
@@ -284,7 +273,7 @@ def test_an_article_over_the_size_cap_is_a_failure_never_sent(tmp_path: Path) ->
     [
         "unwritable -o",
         "control bytes",
-        pytest.param("over the size cap", marks=WAITING_FOR_SIZE_CAP),
+        "over the size cap",
     ],
 )
 def test_a_mistake_is_exit_2_before_any_request(tmp_path: Path, case: str) -> None:
