@@ -145,4 +145,19 @@ def test_the_stub_process_injects_random_faults_and_counts_requests_by_tag() -> 
     assert tally == {
         "injected": {"server_error": 3},
         "requests_by_tag": {"Ostby": 1, "Velmar": 2},
+        "answered_by_tag": {},
+    }
+
+
+def test_a_prompt_refused_as_too_long_is_refused_again_and_its_halves_are_not() -> None:
+    plan = FaultPlan(rules=[FaultRule("Velmar", (FaultKind.CONTEXT_EXCEEDED,))])
+    with StubServer(latency=0, faults=plan, tag_pattern="Velmar|Ostby") as stub:
+        statuses = [_post(stub.base_url, text)[0] for text in (CHUNK, CHUNK, "Velmar sleeps.")]
+        tally = stub.fault_stats()
+
+    assert statuses == [400, 400, 200]
+    assert tally == {
+        "injected": {"context_exceeded": 2},
+        "requests_by_tag": {"Velmar": 3},
+        "answered_by_tag": {"Velmar": 1},
     }

@@ -6,6 +6,8 @@ A `FaultPlan` decides, for each chat request, whether it gets a fault and which 
   names an article's fate in its text: "Zorvath" gets 401, "Quellmark" 503 three times.
 - random: every other request gets, with probability `rate`, one of `kinds` picked
   uniformly, from a generator seeded with `seed`, so a soak run can be repeated.
+A prompt once refused as over the context is refused again whenever it comes back, as a
+real endpoint's context does not grow between two runs; its halves are new prompts.
 
 What each kind does is fixed here; the stub's handler only applies it. Replies that never
 come (`reset`, `hang`) and error statuses replace the answer; the others spoil a valid
@@ -144,13 +146,19 @@ class FaultPlan:
         self._random = random.Random(self.seed)
         self._steps: Counter[str] = Counter()
         self._injected: Counter[str] = Counter()
+        self._too_long: set[str] = set()
 
     def fault_for(self, article_text: str) -> FaultKind | None:
         """The fault this request gets, if any; counted as injected."""
         with self._lock:
-            fault = self._scripted(article_text)
-            if fault is None and self.rate and self._random.random() < self.rate:
-                fault = self._random.choice(self.kinds)
+            if article_text in self._too_long:
+                fault: FaultKind | None = FaultKind.CONTEXT_EXCEEDED
+            else:
+                fault = self._scripted(article_text)
+                if fault is None and self.rate and self._random.random() < self.rate:
+                    fault = self._random.choice(self.kinds)
+            if fault is FaultKind.CONTEXT_EXCEEDED:
+                self._too_long.add(article_text)
             if fault is not None:
                 self._injected[fault] += 1
             return fault
@@ -174,6 +182,7 @@ class FaultPlan:
             self._random = random.Random(self.seed)
             self._steps.clear()
             self._injected.clear()
+            self._too_long.clear()
 
 
 def error_reply(kind: FaultKind) -> ErrorReply | None:

@@ -81,6 +81,8 @@ class TallyReport(TypedDict):
     """Faults injected, by kind (`summarizer.testing.faults.FaultKind`)."""
     requests_by_tag: dict[str, int]
     """Chat requests by the first match of the tag pattern in their article, if one is set."""
+    answered_by_tag: dict[str, int]
+    """Of those, the ones answered with HTTP 200 (tokens spent)."""
 
 
 def token_count(text: str) -> int:
@@ -188,7 +190,8 @@ class StubLedger:
         self._embedding_requests = 0
         self._embedding_inputs = 0
         self._embedding_tokens = 0
-        self._by_tag: Counter[str] = Counter()
+        self._requests_by_tag: Counter[str] = Counter()
+        self._answered_by_tag: Counter[str] = Counter()
 
     def reset(self) -> None:
         with self._lock:
@@ -202,18 +205,24 @@ class StubLedger:
             self._in_flight += 1
             self._max_in_flight = max(self._max_in_flight, self._in_flight)
 
-    def count_tag(self, article_text: str) -> None:
-        """Count one chat request under the first match of the tag pattern, if any."""
-        if self._tag_pattern is None:
-            return
-        match = self._tag_pattern.search(article_text)
-        if match is not None:
-            with self._lock:
-                self._by_tag[match.group(0)] += 1
+    def tag_of(self, article_text: str) -> str | None:
+        """The first match of the tag pattern in a request's article, if one is set."""
+        match = self._tag_pattern.search(article_text) if self._tag_pattern else None
+        return match.group(0) if match else None
 
-    def requests_by_tag(self) -> dict[str, int]:
+    def count_request(self, tag: str | None) -> None:
+        """Count one chat request under its tag."""
+        if tag is not None:
+            with self._lock:
+                self._requests_by_tag[tag] += 1
+
+    def by_tag(self) -> tuple[dict[str, int], dict[str, int]]:
+        """Chat requests and answers by tag."""
         with self._lock:
-            return dict(sorted(self._by_tag.items()))
+            return (
+                dict(sorted(self._requests_by_tag.items())),
+                dict(sorted(self._answered_by_tag.items())),
+            )
 
     def end(self) -> None:
         with self._lock:
@@ -235,9 +244,13 @@ class StubLedger:
             self._conversations_seen.add(conversation)
             return True
 
-    def record_answer(self, prompt_tokens: int, completion_tokens: int) -> str:
+    def record_answer(
+        self, prompt_tokens: int, completion_tokens: int, tag: str | None = None
+    ) -> str:
         """Count one 200 answer and return its completion id."""
         with self._lock:
+            if tag is not None:
+                self._answered_by_tag[tag] += 1
             self._answered += 1
             self._prompt_tokens += prompt_tokens
             self._completion_tokens += completion_tokens
@@ -267,7 +280,8 @@ class StubLedger:
 def tally_report(faults: FaultPlan | None, ledger: StubLedger) -> TallyReport:
     """The faults injected and the requests by tag, as `GET /stats/faults` reports them."""
     injected = faults.injected() if faults is not None else {}
-    return TallyReport(injected=injected, requests_by_tag=ledger.requests_by_tag())
+    requests, answered = ledger.by_tag()
+    return TallyReport(injected=injected, requests_by_tag=requests, answered_by_tag=answered)
 
 
 class StubHTTPServer(ThreadingHTTPServer):
@@ -421,7 +435,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_error(HTTPStatus.BAD_REQUEST, "the stub supports neither stream nor tools")
             return
         article_text = _conversation_key(messages)
-        self.server.ledger.count_tag(article_text)
+        tag = self.server.ledger.tag_of(article_text)
+        self.server.ledger.count_request(tag)
         faults = self.server.faults
         fault = faults.fault_for(article_text) if faults is not None else None
         if fault is not None and fault not in ANSWER_FAULTS:
@@ -459,7 +474,7 @@ class _Handler(BaseHTTPRequestHandler):
             )
         )
         completion_tokens = token_count(content)
-        completion_id = self.server.ledger.record_answer(prompt_tokens, completion_tokens)
+        completion_id = self.server.ledger.record_answer(prompt_tokens, completion_tokens, tag)
         self._send_json(
             HTTPStatus.OK,
             {
