@@ -16,8 +16,11 @@ finish. Targets:
 - lost = 0: every article is in the briefing's sources (or folded into one as a copy) or
   in its failures with a reason;
 - duplicated = 0: no article is listed twice;
-- every article done before the kill is re-used: the resumed run sent no request for it
-  (the stub's count of requests by tag) and its ledger line shows no call;
+- every article done before the kill is re-used: the resumed run got no answer for it
+  (the stub's count of answers by tag) and its ledger line shows no call. The only
+  request it may send for one is a chunk the stub refused as over the context, which the
+  product does not cache (the context is the endpoint's setting, not an answer) and the
+  stub refuses again, as a real endpoint would: reported, no target;
 - the resumed run exits 0.
 Also reported: wall times, requests, faults injected by kind, failures by reason.
 
@@ -71,7 +74,8 @@ ABOUT = (
     "`summarizer brief` over many small generated articles against the OpenAI stub "
     "injecting random faults of every kind, killed with SIGKILL once half the articles "
     "are done, then run again with the same command: no article lost or listed twice, and "
-    "every article done before the kill re-used from the response cache (no request sent)."
+    "every article done before the kill re-used from the response cache (no answered "
+    "request; a chunk over the context is sent again and refused, by design)."
 )
 
 
