@@ -38,6 +38,7 @@ bench: $(VENV)/.test
 	$(BIN)/python -m benchmarks.concurrency
 	$(BIN)/python -m benchmarks.warm_rerun
 	$(BIN)/python -m benchmarks.merge_scaling
+	$(BIN)/python -m benchmarks.soak
 
 ## Benchmarks that need the embedded model (slow; run on quiet cores).
 bench-embedded: $(VENV)/.embedded $(VENV)/.test

@@ -194,3 +194,15 @@ def test_one_line_of_text_longer_than_a_file_name_is_an_article() -> None:
 
     assert [article.text for article in gathered.articles] == [text]
     assert gathered.failures == []
+
+
+def test_a_long_path_is_named_whole_in_its_failure(tmp_path: Path) -> None:
+    folder = tmp_path / ("a-folder-with-a-long-name-" * 4)
+    folder.mkdir()
+    noise = folder / "noise.txt"
+    noise.write_bytes(b"\x01\x02 ### 12")
+
+    gathered = _gather(str(noise), noise)
+
+    assert len(str(noise)) > 80
+    assert [failure.source for failure in gathered.failures] == [str(noise)] * 2

@@ -251,4 +251,8 @@ def source_label(source: ArticleSource) -> str:
     if isinstance(source, Article):
         return source.path or source.url or source.title
     text = str(source)
+    # A path, URL or pattern names its input and is kept whole (a shortened one may name
+    # none, or two); only article text given as a string is cut to a label.
+    if isinstance(source, Path) or len(text.split()) == 1:
+        return text
     return text if len(text) <= 80 else text[:79] + "…"

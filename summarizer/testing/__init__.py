@@ -5,6 +5,8 @@
   `python -m summarizer.testing.stub --replay cassettes/test_end_to_end/examples_briefing.yaml`
   then `summarizer brief examples/articles --base-url URL ...` runs without a model.
   Replaying needs PyYAML: `pip install 'cited-briefing[testing]'`.
+- `faults`: what the stub can do wrong on request (429s, 5xx, resets, hangs, spoiled
+  answers, refusals), scripted per article by a marker word or at random.
 - `cassettes`: the recorded chat exchanges of a cassette, as the stub replays them.
 - `schema_instance`: a small valid instance of a JSON Schema, as the stub answers.
 - `synthetic_claims`: seeded piles of extractions for scaling the merge.

@@ -28,6 +28,15 @@ Fault modes reproduce what our retries exist for:
 - `rate_limit_first`: the very first chat request is refused with HTTP 429 and
   `Retry-After: 1`; it does not count as that conversation's first answer.
 
+Injected faults (`faults=FaultPlan(...)`, or `--fault-rate 0.1 --fault-seed 7` for random
+ones) reproduce everything else an endpoint does wrong, per request: 429s, 5xx, resets,
+hangs, truncated or cut-off JSON, invalid or invented answers, an exceeded context window
+and the endpoint's refusals (401, 403, 404), scripted for the articles holding a marker
+word or at random; `summarizer.testing.faults` says what each does. They are served
+live, never recorded. `GET /stats/faults` reports the faults injected by kind and, with a
+tag pattern (`tag_pattern=`, `--tag-pattern REGEX`), the chat requests by the first match
+of it in their article, so a test can count the requests one article cost.
+
 Replay mode (`replay=CASSETTE`, `--replay CASSETTE`) answers instead with the responses
 recorded in a test cassette (`cassettes/*/*.yaml`, read by `summarizer.testing.cassettes`;
 replaying needs PyYAML, `pip install 'cited-briefing[testing]'`): a chat request gets the
@@ -37,10 +46,12 @@ A body recorded more than once gets its recordings in order; once all were playe
 last one again, so any number of runs can be answered.
 A request nothing matches gets an OpenAI-style HTTP 404 (`no_recorded_response`), which
 also means the cassette is stale for the current prompts or schema. Replay does not
-combine with `invalid_first`; `rate_limit_first` and the latency still apply.
+combine with `invalid_first` or injected faults; `rate_limit_first` and the latency still
+apply.
 
 `GET /stats` reports the totals the stub handed out, `POST /stats/reset` zeroes them,
-re-arms both fault modes and rewinds replay, so every benchmark trial starts the same.
+re-arms the fault modes and injected faults and rewinds replay, so every benchmark trial
+starts the same.
 `GET /v1/models` lists one model for clients that probe it.
 
 Run it in-process with `StubServer` (tests), or as its own process with
@@ -74,6 +85,7 @@ from types import TracebackType
 from typing import Self
 
 from summarizer.errors import ConfigError
+from summarizer.testing.faults import RANDOM_KINDS, FaultKind, FaultPlan
 from summarizer.testing.stub_answers import (
     EMBEDDING_DIMENSIONS,
     HOST,
@@ -82,7 +94,9 @@ from summarizer.testing.stub_answers import (
     StubLedger,
     StubReplay,
     StubStats,
+    TallyReport,
     stub_vector,
+    tally_report,
     token_count,
 )
 
@@ -92,6 +106,7 @@ __all__ = [
     "StubServer",
     "StubStartError",
     "StubStats",
+    "TallyReport",
     "main",
     "stub_process",
     "stub_vector",
@@ -124,23 +139,35 @@ class StubServer:
         replay: Path | None = None,
         port: int = 0,
         embeddings: bool = True,
+        faults: FaultPlan | None = None,
+        tag_pattern: str | None = None,
     ) -> None:
         """Configure the stub; `replay` names a cassette to answer from (see the module).
 
         Raises:
-            ValueError: a negative latency, `replay` with `invalid_first`, or a `replay`
-                file that is not a cassette with chat exchanges.
+            ValueError: a negative latency, `replay` with `invalid_first` or `faults`, a
+                `replay` file that is not a cassette with chat exchanges, or a
+                `tag_pattern` that is not a regular expression.
             ConfigError: `replay` without PyYAML installed.
         """
         if latency < 0:
             raise ValueError(f"latency must be >= 0 seconds, not {latency}")
-        if replay is not None and invalid_first:
-            raise ValueError("replay answers as recorded; it does not combine with invalid_first")
+        if replay is not None and (invalid_first or faults is not None):
+            raise ValueError(
+                "replay answers as recorded; it does not combine with invalid_first or faults"
+            )
+        try:
+            tags = re.compile(tag_pattern) if tag_pattern is not None else None
+        except re.error as error:
+            raise ValueError(f"tag pattern {tag_pattern!r}: {error}") from None
+        self._faults = faults
         self._latency = latency
         self._port = port
         self._embeddings = embeddings
         self._replay = StubReplay(Path(replay)) if replay is not None else None
-        self._ledger = StubLedger(invalid_first=invalid_first, rate_limit_first=rate_limit_first)
+        self._ledger = StubLedger(
+            invalid_first=invalid_first, rate_limit_first=rate_limit_first, tag_pattern=tags
+        )
         self._server: StubHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -155,11 +182,17 @@ class StubServer:
         """Totals reported since start or the last reset, as `GET /stats` gives them."""
         return self._ledger.snapshot()
 
+    def fault_stats(self) -> TallyReport:
+        """Faults injected by kind and requests by tag, as `GET /stats/faults` gives them."""
+        return tally_report(self._faults, self._ledger)
+
     def reset_stats(self) -> None:
-        """Zero the totals, re-arm the fault modes and rewind replay, as `POST /stats/reset`."""
+        """Zero the totals, re-arm the faults and rewind replay, as `POST /stats/reset`."""
         self._ledger.reset()
         if self._replay is not None:
             self._replay.reset()
+        if self._faults is not None:
+            self._faults.reset()
 
     def __enter__(self) -> Self:
         if self._server is not None:
@@ -170,6 +203,7 @@ class StubServer:
             ledger=self._ledger,
             replay=self._replay,
             embeddings=self._embeddings,
+            faults=self._faults,
         )
         # A short poll interval keeps close() quick; the loop only checks a flag.
         self._thread = threading.Thread(
@@ -209,9 +243,16 @@ def stub_process(
     rate_limit_first: bool = False,
     replay: Path | None = None,
     embeddings: bool = True,
+    fault_rate: float = 0.0,
+    fault_seed: int = 0,
+    fault_kinds: Sequence[FaultKind] = RANDOM_KINDS,
+    hang_seconds: float = 5.0,
+    tag_pattern: str | None = None,
     startup_timeout: float = 10.0,
 ) -> Iterator[str]:
     """Run the stub as a child process and yield its base URL; stop it on exit.
+
+    `fault_rate` > 0 injects random faults of `fault_kinds` (see `FaultPlan`).
 
     The child also exits when its stdin closes, so it does not outlive a parent that
     was killed before it could clean up.
@@ -229,6 +270,11 @@ def stub_process(
         command += ["--replay", str(Path(replay).resolve())]
     if not embeddings:
         command.append("--no-embeddings")
+    if fault_rate:
+        command += ["--fault-rate", repr(fault_rate), "--fault-seed", str(fault_seed)]
+        command += ["--fault-kinds", ",".join(fault_kinds), "--hang-seconds", repr(hang_seconds)]
+    if tag_pattern is not None:
+        command += ["--tag-pattern", tag_pattern]
     with subprocess.Popen(
         command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
     ) as process:
@@ -276,11 +322,44 @@ def main(argv: Sequence[str] | None = None) -> None:
         "--no-embeddings", action="store_true", help="answer /v1/embeddings with 404"
     )
     parser.add_argument(
+        "--fault-rate",
+        type=float,
+        default=0.0,
+        metavar="P",
+        help="inject a random fault into each chat request with probability P",
+    )
+    parser.add_argument("--fault-seed", type=int, default=0, help="seed of the random faults")
+    parser.add_argument(
+        "--fault-kinds",
+        default=",".join(RANDOM_KINDS),
+        help=f"comma-separated kinds to pick from (default: {','.join(RANDOM_KINDS)})",
+    )
+    parser.add_argument(
+        "--hang-seconds", type=float, default=5.0, help="how long a 'hang' fault holds on"
+    )
+    parser.add_argument(
+        "--tag-pattern", metavar="REGEX", help="count chat requests by this match in the article"
+    )
+    parser.add_argument(
         "--exit-with-stdin", action="store_true", help="exit when stdin closes (parent gone)"
     )
     options = parser.parse_args(argv)
     if options.latency < 0:
         parser.error("--latency must be >= 0")
+    try:
+        kinds = tuple(FaultKind(kind) for kind in options.fault_kinds.split(",") if kind)
+        faults = (
+            FaultPlan(
+                rate=options.fault_rate,
+                seed=options.fault_seed,
+                kinds=kinds,
+                hang_seconds=options.hang_seconds,
+            )
+            if options.fault_rate
+            else None
+        )
+    except ValueError as error:
+        parser.error(str(error))
     stop = threading.Event()
     if options.exit_with_stdin:
         threading.Thread(target=_set_at_stdin_end, args=(stop,), daemon=True).start()
@@ -292,6 +371,8 @@ def main(argv: Sequence[str] | None = None) -> None:
             replay=options.replay,
             port=options.port,
             embeddings=not options.no_embeddings,
+            faults=faults,
+            tag_pattern=options.tag_pattern,
         )
     except ValueError as error:
         parser.error(str(error))

@@ -13,9 +13,11 @@ import json
 import math
 import re
 import socket
+import struct
 import sys
 import threading
 import time
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from contextlib import suppress
 from http import HTTPStatus
@@ -25,6 +27,13 @@ from typing import Any, TypedDict
 from urllib.parse import urlsplit
 
 from summarizer.testing.cassettes import ChatExchange, read_chat_exchanges
+from summarizer.testing.faults import (
+    ANSWER_FAULTS,
+    FaultKind,
+    FaultPlan,
+    error_reply,
+    spoiled_answer,
+)
 from summarizer.testing.schema_instance import UnsupportedSchema, instance_for_schema
 
 __all__ = [
@@ -35,7 +44,9 @@ __all__ = [
     "StubLedger",
     "StubReplay",
     "StubStats",
+    "TallyReport",
     "stub_vector",
+    "tally_report",
     "token_count",
 ]
 
@@ -61,6 +72,17 @@ class StubStats(TypedDict):
     embedding_inputs: int
     """Texts embedded in those requests."""
     embedding_tokens: int
+
+
+class TallyReport(TypedDict):
+    """What `GET /stats/faults` reports: the faults injected and the requests by tag."""
+
+    injected: dict[str, int]
+    """Faults injected, by kind (`summarizer.testing.faults.FaultKind`)."""
+    requests_by_tag: dict[str, int]
+    """Chat requests by the first match of the tag pattern in their article, if one is set."""
+    answered_by_tag: dict[str, int]
+    """Of those, the ones answered with HTTP 200 (tokens spent)."""
 
 
 def token_count(text: str) -> int:
@@ -142,9 +164,16 @@ class StubReplay:
 class StubLedger:
     """The stub's counters and fault-mode memory, shared by all handler threads."""
 
-    def __init__(self, *, invalid_first: bool, rate_limit_first: bool) -> None:
+    def __init__(
+        self,
+        *,
+        invalid_first: bool,
+        rate_limit_first: bool,
+        tag_pattern: re.Pattern[str] | None = None,
+    ) -> None:
         self._invalid_first = invalid_first
         self._rate_limit_first = rate_limit_first
+        self._tag_pattern = tag_pattern
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
         self._reset_locked()
@@ -161,6 +190,8 @@ class StubLedger:
         self._embedding_requests = 0
         self._embedding_inputs = 0
         self._embedding_tokens = 0
+        self._requests_by_tag: Counter[str] = Counter()
+        self._answered_by_tag: Counter[str] = Counter()
 
     def reset(self) -> None:
         with self._lock:
@@ -173,6 +204,25 @@ class StubLedger:
             self._requests += 1
             self._in_flight += 1
             self._max_in_flight = max(self._max_in_flight, self._in_flight)
+
+    def tag_of(self, article_text: str) -> str | None:
+        """The first match of the tag pattern in a request's article, if one is set."""
+        match = self._tag_pattern.search(article_text) if self._tag_pattern else None
+        return match.group(0) if match else None
+
+    def count_request(self, tag: str | None) -> None:
+        """Count one chat request under its tag."""
+        if tag is not None:
+            with self._lock:
+                self._requests_by_tag[tag] += 1
+
+    def by_tag(self) -> tuple[dict[str, int], dict[str, int]]:
+        """Chat requests and answers by tag."""
+        with self._lock:
+            return (
+                dict(sorted(self._requests_by_tag.items())),
+                dict(sorted(self._answered_by_tag.items())),
+            )
 
     def end(self) -> None:
         with self._lock:
@@ -194,9 +244,13 @@ class StubLedger:
             self._conversations_seen.add(conversation)
             return True
 
-    def record_answer(self, prompt_tokens: int, completion_tokens: int) -> str:
+    def record_answer(
+        self, prompt_tokens: int, completion_tokens: int, tag: str | None = None
+    ) -> str:
         """Count one 200 answer and return its completion id."""
         with self._lock:
+            if tag is not None:
+                self._answered_by_tag[tag] += 1
             self._answered += 1
             self._prompt_tokens += prompt_tokens
             self._completion_tokens += completion_tokens
@@ -223,6 +277,13 @@ class StubLedger:
             )
 
 
+def tally_report(faults: FaultPlan | None, ledger: StubLedger) -> TallyReport:
+    """The faults injected and the requests by tag, as `GET /stats/faults` reports them."""
+    injected = faults.injected() if faults is not None else {}
+    requests, answered = ledger.by_tag()
+    return TallyReport(injected=injected, requests_by_tag=requests, answered_by_tag=answered)
+
+
 class StubHTTPServer(ThreadingHTTPServer):
     """The stub's HTTP server on 127.0.0.1, one thread per connection."""
 
@@ -239,11 +300,13 @@ class StubHTTPServer(ThreadingHTTPServer):
         ledger: StubLedger,
         replay: StubReplay | None,
         embeddings: bool = True,
+        faults: FaultPlan | None = None,
     ) -> None:
         self.latency = latency
         self.embeddings = embeddings
         self.ledger = ledger
         self.replay = replay
+        self.faults = faults
         self._connections: set[socket.socket] = set()
         self._connections_lock = threading.Lock()
         self._closing = False
@@ -262,6 +325,18 @@ class StubHTTPServer(ThreadingHTTPServer):
         finally:
             with self._connections_lock:
                 self._connections.discard(request)
+
+    def tally(self) -> TallyReport:
+        """The faults injected and the requests by tag, as `GET /stats/faults` reports them."""
+        return tally_report(self.faults, self.ledger)
+
+    def reset(self) -> None:
+        """Zero the totals, re-arm the faults and rewind replay, as `POST /stats/reset`."""
+        self.ledger.reset()
+        if self.replay is not None:
+            self.replay.reset()
+        if self.faults is not None:
+            self.faults.reset()
 
     def hang_up_all(self) -> None:
         """End every kept-alive connection, so server_close's join of the threads returns."""
@@ -299,6 +374,8 @@ class _Handler(BaseHTTPRequestHandler):
         path = urlsplit(self.path).path.rstrip("/")
         if path == "/stats":
             self._send_json(HTTPStatus.OK, self.server.ledger.snapshot())
+        elif path == "/stats/faults":
+            self._send_json(HTTPStatus.OK, self.server.tally())
         elif path == "/v1/models":
             model = {"id": STUB_MODEL, "object": "model", "created": 0, "owned_by": "stub"}
             self._send_json(HTTPStatus.OK, {"object": "list", "data": [model]})
@@ -323,9 +400,7 @@ class _Handler(BaseHTTPRequestHandler):
         elif path == "/v1/embeddings" and self.server.embeddings:
             self._embeddings(body)
         elif path == "/stats/reset":
-            self.server.ledger.reset()
-            if self.server.replay is not None:
-                self.server.replay.reset()
+            self.server.reset()
             self._send_json(HTTPStatus.OK, self.server.ledger.snapshot())
         else:
             self._send_error(HTTPStatus.NOT_FOUND, f"no route {path}", code="unknown_url")
@@ -359,6 +434,14 @@ class _Handler(BaseHTTPRequestHandler):
         if replay is None and (request.get("stream") or request.get("tools")):
             self._send_error(HTTPStatus.BAD_REQUEST, "the stub supports neither stream nor tools")
             return
+        article_text = _conversation_key(messages)
+        tag = self.server.ledger.tag_of(article_text)
+        self.server.ledger.count_request(tag)
+        faults = self.server.faults
+        fault = faults.fault_for(article_text) if faults is not None else None
+        if fault is not None and fault not in ANSWER_FAULTS:
+            self._fail_request(fault)
+            return
         if self.server.ledger.take_rate_limit():
             self._send_error(
                 HTTPStatus.TOO_MANY_REQUESTS,
@@ -377,9 +460,11 @@ class _Handler(BaseHTTPRequestHandler):
         except UnsupportedSchema as error:
             self._send_error(HTTPStatus.BAD_REQUEST, str(error), code="unsupported_schema")
             return
-        if self.server.ledger.take_invalid_answer(_conversation_key(messages)):
+        if self.server.ledger.take_invalid_answer(article_text):
             instance = {}
-        content = json.dumps(instance, ensure_ascii=False)
+        content, finish_reason = json.dumps(instance, ensure_ascii=False), "stop"
+        if fault is not None:
+            content, finish_reason = spoiled_answer(fault, instance)
         self._wait_out_latency()
         prompt_tokens = token_count(
             "".join(
@@ -389,7 +474,7 @@ class _Handler(BaseHTTPRequestHandler):
             )
         )
         completion_tokens = token_count(content)
-        completion_id = self.server.ledger.record_answer(prompt_tokens, completion_tokens)
+        completion_id = self.server.ledger.record_answer(prompt_tokens, completion_tokens, tag)
         self._send_json(
             HTTPStatus.OK,
             {
@@ -401,7 +486,7 @@ class _Handler(BaseHTTPRequestHandler):
                     {
                         "index": 0,
                         "message": {"role": "assistant", "content": content},
-                        "finish_reason": "stop",
+                        "finish_reason": finish_reason,
                     }
                 ],
                 "usage": {
@@ -456,6 +541,32 @@ class _Handler(BaseHTTPRequestHandler):
             self.server.ledger.record_answer(recording.prompt_tokens, recording.completion_tokens)
         body = json.dumps(recording.response).encode()
         self._send_bytes(recording.status, body, recording.content_type)
+
+    def _fail_request(self, fault: FaultKind) -> None:
+        """Send the fault's error, or no answer at all: a reset, or a hang then a close."""
+        reply = error_reply(fault)
+        if reply is not None:
+            self._send_error(
+                reply.status,
+                reply.message,
+                error_type=reply.error_type,
+                code=reply.code,
+                headers=reply.headers,
+            )
+            return
+        self.close_connection = True
+        if fault is FaultKind.HANG:
+            assert self.server.faults is not None
+            time.sleep(self.server.faults.hang_seconds)
+            _hang_up(self.connection)
+            return
+        # Lingering 0 s makes close() send a TCP RST, as a peer that crashed or a proxy
+        # that dropped the connection does; the reader is closed first, since the socket
+        # only really closes once nothing else holds it.
+        with suppress(OSError):
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.rfile.close()
+            self.connection.close()
 
     def _wait_out_latency(self) -> None:
         time.sleep(max(0.0, self.server.latency - (time.monotonic() - self._received)))

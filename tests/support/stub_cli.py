@@ -6,10 +6,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 from typer.testing import CliRunner, Result
 
+import summarizer
 from summarizer.cli import app
 from summarizer.runtime.weights import default_models_dir
 from summarizer.testing.stub import STUB_MODEL, StubServer
@@ -43,16 +45,25 @@ def isolated_environment(tmp_path: Path) -> dict[str, str]:
     }
 
 
+def same_code() -> dict[str, str]:
+    """PYTHONPATH for a child that imports the package from where this process did, so a
+    second checkout (a git worktree) runs its own code, not the editable install's."""
+    return {"PYTHONPATH": str(Path(summarizer.__file__).resolve().parents[1])}
+
+
 def brief_as_process(
-    tmp_path: Path, stub: StubServer, *arguments: str
+    tmp_path: Path,
+    stub: StubServer,
+    *arguments: str,
+    environment: Mapping[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """The installed entry point in a process of its own, in an isolated environment:
-    exit codes and stderr as users see them."""
+    """The installed entry point in a process of its own, in an isolated environment
+    (plus `environment`): exit codes and stderr as users see them."""
     return subprocess.run(
         brief_command(stub, *arguments),
         capture_output=True,
         text=True,
         timeout=60,
-        env=isolated_environment(tmp_path),
+        env={**isolated_environment(tmp_path), **same_code(), **(environment or {})},
         check=False,
     )
