@@ -449,9 +449,9 @@ def test_a_prompt_over_the_context_is_split_in_halves_like_a_truncated_answer(
     assert [c.evidence[0].quote for c in extraction.claims] == [first.text, second.text]
     assert extraction.warnings == []
     assert extraction.chunks == 3
-    # The halves' answers are stored; the refusal is the endpoint's setting and is not.
+    # The refusal is stored with the halves' answers: a re-run splits from the cache.
     with ResponseCache(tmp_path / "responses.sqlite") as cache:
-        assert cache.summary().answers == 2
+        assert cache.summary().answers == 3
 
 
 def test_a_single_sentence_over_the_context_is_a_warning_about_the_context() -> None:

@@ -144,8 +144,9 @@ class _ChunkAsker:
         stored = self._cached(key)
         if stored is None:
             stored = await self._ask(chunk, messages, response_model)
-            # A context too small is the endpoint's setting, not the answer: never stored.
-            if self.cache is not None and key is not None and stored["outcome"] != _TOO_LONG:
+            # "Too long for the context" is stored like an answer: a re-run splits the same
+            # way, from the cache, without asking again.
+            if self.cache is not None and key is not None:
                 self.cache.put(key, stored, **self._cost_of(stored))
         if stored["outcome"] in (_TRUNCATED, _TOO_LONG):
             halves = halve(chunk)
