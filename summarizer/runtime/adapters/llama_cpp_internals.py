@@ -233,7 +233,8 @@ class GrammarFilter:
                     chosen: int | None = int(allowed[0])
                 else:
                     chosen = guess(bytes(forced), allowed) if guess and len(allowed) else None
-                if chosen is None:
+                # Accepting a byte the grammar rejects aborts the process (llama.cpp).
+                if chosen is None or chosen not in allowed:
                     break
                 lib.llama_sampler_accept(probe, int(tokens_of_bytes[chosen]))
                 forced.append(chosen)
