@@ -1,18 +1,21 @@
 """Jump-forward decoding: text the grammar forces is evaluated in one batch, not token by token.
 
 Under a schema's grammar much of an answer has no alternative: every key, quote mark, brace
-and comma, and each entry's pinned sentence (about 22 tokens per claim). Decoding them one
-forward pass each, at about 20 tokens/s, when the same runtime reads a prompt at 95-125
-tokens/s, made the embedded briefing twice as slow as its free choices need (SGLang's
-compressed finite-state machines, LMSYS 2024, do the same for JSON).
+and comma, and each entry's pinned sentence (about 22 tokens per claim). Decoded one
+forward pass each they cost what free choices cost; in one batch, less per token (SGLang's
+compressed finite-state machines, LMSYS 2024, do the same for JSON). On 2 cores a short
+batch is far from prompt speed, though: 72% fewer passes saved 24% of the examples'
+briefing (docs/performance.md).
 
 After each sampled token, the grammar is probed byte by byte (a copy of it; 256 one-byte
 tokens per step, asked in one call) for as long as it admits exactly one next byte. That
 text, tokenized once, is proposed: `adapters.llama_cpp_internals` evaluates it in the same
 batch as the sampled token and samples at every position, keeping a proposed token only
-where the sampler picks it. So the answer is greedy decoding's own, token for token; where
-the model would have split the forced text into other tokens, its own token is taken and
-the rest of the batch dropped (counted as proposed but not accepted).
+where the sampler picks it. So every token is the greedy pick at its position; where the
+model would have split the forced text into other tokens, its own token is taken and the
+rest of the batch dropped (counted as proposed but not accepted). A batch's logits are not
+bit for bit those of one token at a time, though, so a near tie in free text may go the
+other way (measured in docs/performance.md).
 
 Each generation writes one line to the server's log (`JUMP_FORWARD_LOG_PREFIX`), which the
 benchmark reads. `SUMMARIZER_JUMP_FORWARD=off` in the server's environment turns it off.

@@ -306,8 +306,10 @@ def decode_proposed_tokens_in_batches(
 
     llama-cpp-python's `generate` already verifies a draft model's tokens: it samples at
     every position of the batch and, at the first token the sampler does not pick, keeps
-    the sampler's token and drops the rest of the batch from the KV cache. So the output is
-    the sampler's own, token for token. Its draft models need `logits_all` (the logits of
+    the sampler's token and drops the rest of the batch from the KV cache. So every token
+    written is the sampler's pick at its position (on a batch's logits, which llama.cpp's
+    CPU kernels compute slightly apart from one token's: docs/performance.md). Its draft
+    models need `logits_all` (the logits of
     every prompt token, n_ctx x 151,936 floats, kept); here only the positions of a
     proposed batch get logits, the prompt's last position as before.
 
