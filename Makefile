@@ -40,10 +40,12 @@ bench: $(VENV)/.test
 	$(BIN)/python -m benchmarks.merge_scaling
 	$(BIN)/python -m benchmarks.soak
 
+SEEDS ?= ../shared/seeds
 ## Benchmarks that need the embedded model (slow; run on quiet cores).
 bench-embedded: $(VENV)/.embedded $(VENV)/.test
 	$(BIN)/python -m benchmarks.output_economy
 	$(BIN)/python -m benchmarks.embedded_throughput
+	$(BIN)/python -m benchmarks.jump_forward --seeds $(SEEDS)
 
 ## Merging measured on real news with gold labels (third-party data, read where it lies).
 EVAL ?= ../shared/eval

@@ -152,6 +152,28 @@ def test_the_grammar_filter_allows_only_what_the_grammar_does(
     assert not grammar_filter.allows(maybe, 5.0)
 
 
+def test_forced_bytes_are_the_text_the_grammar_leaves_no_choice_over(
+    adapter: ModuleType, vocabulary: Any
+) -> None:
+    grammar = adapter.LlamaGrammar.from_string(
+        'root ::= "{\\"city\\":" " "? "\\"" [a-z]+ "\\"}"', verbose=False
+    )
+    grammar_filter = adapter.GrammarFilter(vocabulary, grammar, vocabulary.n_vocab())
+    tokens_of_bytes = adapter.byte_tokens(vocabulary)
+
+    assert vocabulary.detokenize([int(tokens_of_bytes[ord("{")])]) == b"{"
+    assert grammar_filter.forced_bytes(tokens_of_bytes, 100) == b'{"city":'
+    assert grammar_filter.forced_bytes(tokens_of_bytes, 3) == b'{"c'
+    # A guess goes on through a choice; the grammar itself has not moved.
+    assert (
+        grammar_filter.forced_bytes(tokens_of_bytes, 100, guess=lambda found, allowed: ord(" "))
+        == b'{"city": "'
+    )
+    (brace,) = vocabulary.tokenize(b"{", add_bos=False)
+    grammar_filter.accept(brace)
+    assert grammar_filter.forced_bytes(tokens_of_bytes, 100) == b'"city":'
+
+
 # --- another release -----------------------------------------------------------------
 
 

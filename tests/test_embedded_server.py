@@ -421,3 +421,16 @@ def test_a_sigkilled_parent_leaves_no_server_behind(tmp_path: Path, model_file: 
             parent.wait()
 
     assert wait_until_gone(server_pid)
+
+
+def test_the_server_environment_sets_jump_forward_when_asked() -> None:
+    environment = {"SUMMARIZER_JUMP_FORWARD": "off", "PATH": "/bin"}
+
+    assert embedded_server._server_environment(environment) == environment
+    assert embedded_server._server_environment(environment, jump_forward=True) == {
+        "SUMMARIZER_JUMP_FORWARD": "on",
+        "PATH": "/bin",
+    }
+    assert embedded_server._server_environment({}, jump_forward=False) == {
+        "SUMMARIZER_JUMP_FORWARD": "off"
+    }

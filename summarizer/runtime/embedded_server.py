@@ -38,6 +38,7 @@ __all__ = [
     "DEFAULT_STARTUP_TIMEOUT",
     "DEFAULT_STOP_TIMEOUT",
     "EMBEDDED_MODEL_ALIAS",
+    "JUMP_FORWARD_ENV",
     "LLAMA_CPP_PYTHON_VERSION",
     "EmbeddedServer",
     "LaunchSpec",
@@ -49,6 +50,9 @@ EMBEDDED_MODEL_ALIAS = "qwen2.5-coder-1.5b-instruct-q4_k_m"
 DEFAULT_N_CTX = 8192
 DEFAULT_STARTUP_TIMEOUT = 120.0
 DEFAULT_STOP_TIMEOUT = 10.0
+
+# Read by the server process (runtime/jump_forward.py, which imports llama.cpp: not here).
+JUMP_FORWARD_ENV = "SUMMARIZER_JUMP_FORWARD"
 
 # The release whose internals llama_server.py and llama_sampling.py patch (pyproject pins it).
 LLAMA_CPP_PYTHON_VERSION = LLAMA_CPP_PYTHON.version
@@ -229,6 +233,7 @@ class EmbeddedServer:
         startup_timeout: float = DEFAULT_STARTUP_TIMEOUT,
         stop_timeout: float = DEFAULT_STOP_TIMEOUT,
         command_factory: CommandFactory = llama_cpp_server_command,
+        jump_forward: bool | None = None,
     ) -> None:
         """Describe the server; nothing starts until `start()` or `with`.
 
@@ -241,6 +246,8 @@ class EmbeddedServer:
             stop_timeout: Seconds to wait after SIGTERM before SIGKILL.
             command_factory: Builds the server's argv from a `LaunchSpec`; tests
                 substitute a stand-in server here.
+            jump_forward: Turns jump-forward decoding on or off (`jump_forward.py`);
+                `None` leaves it to `SUMMARIZER_JUMP_FORWARD` (on unless set to off).
         """
         self._model_path = Path(model_path)
         self._n_ctx = n_ctx
@@ -249,6 +256,7 @@ class EmbeddedServer:
         self._startup_timeout = startup_timeout
         self._stop_timeout = stop_timeout
         self._command_factory = command_factory
+        self._jump_forward = jump_forward
         self._process: subprocess.Popen[bytes] | None = None
         self._port: int | None = None
         self._log_dir: Path | None = None
@@ -348,7 +356,7 @@ class EmbeddedServer:
                     stdin=subprocess.DEVNULL,
                     stdout=log_file,
                     stderr=subprocess.STDOUT,
-                    env=_server_environment(os.environ),
+                    env=_server_environment(os.environ, jump_forward=self._jump_forward),
                     start_new_session=True,
                     preexec_fn=_parent_death_signal_setter(),
                 )
@@ -428,13 +436,19 @@ class EmbeddedServer:
         return " | ".join(tail) if tail else "(log is empty)"
 
 
-def _server_environment(environment: Mapping[str, str]) -> dict[str, str]:
-    """`environment` without the variables llama_cpp.server would take as settings."""
-    return {
+def _server_environment(
+    environment: Mapping[str, str], *, jump_forward: bool | None = None
+) -> dict[str, str]:
+    """`environment` without the variables llama_cpp.server would take as settings, and
+    with jump-forward decoding set when `jump_forward` is not None."""
+    server_environment = {
         name: value
         for name, value in environment.items()
         if name.lower() not in _LLAMA_SERVER_SETTING_NAMES
     }
+    if jump_forward is not None:
+        server_environment[JUMP_FORWARD_ENV] = "on" if jump_forward else "off"
+    return server_environment
 
 
 def _free_loopback_port() -> int:

@@ -18,6 +18,7 @@ is asked through llama.cpp's C API, which `adapters.llama_cpp_internals` wraps.
 from __future__ import annotations
 
 from collections import Counter, deque
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -78,3 +79,13 @@ class GrammarLastGreedy:
                     del self._counts[oldest]
             self._recent.append(token)
             self._counts[token] += 1
+
+    def forced_bytes(
+        self,
+        tokens_of_bytes: npt.NDArray[np.int32],
+        limit: int,
+        *,
+        guess: Callable[[bytes, npt.NDArray[np.intp]], int | None] | None = None,
+    ) -> bytes:
+        """The text the grammar admits next as its only choice (`GrammarFilter.forced_bytes`)."""
+        return self._grammar.forced_bytes(tokens_of_bytes, limit, guess=guess)

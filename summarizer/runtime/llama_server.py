@@ -1,8 +1,13 @@
-"""Run llama-cpp-python's OpenAI-compatible server, with two fixes.
+"""Run llama-cpp-python's OpenAI-compatible server, with three changes.
 
 Grammar-last greedy sampling (summarizer/runtime/llama_sampling.py) replaces the sampler chain
 for grammar-constrained requests at temperature 0: the same tokens, without testing the
 whole vocabulary against the grammar on every token.
+
+Jump-forward decoding (summarizer/runtime/jump_forward.py): text the grammar forces is
+evaluated in one batch after the sampled token, the sampler checking each position, so
+greedy requests get the same tokens in fewer forward passes. `SUMMARIZER_JUMP_FORWARD=off`
+in the server's environment turns it off.
 
 Grammar escaping:
 llama-cpp-python 0.3.36 turns a JSON Schema into a GBNF grammar but escapes only `"`,
@@ -11,7 +16,7 @@ CR and LF in literals, not the backslash. A constant that contains a double quot
 literal, the grammar fails to parse, and the server process dies. Upstream llama.cpp
 escapes the backslash too; this applies the same rule before the server starts.
 
-Both reach into llama-cpp-python through `adapters.llama_cpp_internals`, whose import checks
+All three reach into llama-cpp-python through `adapters.llama_cpp_internals`, whose import checks
 that the installed release is the one they are written for.
 
 Usage (as `EmbeddedServer` launches it): python -m summarizer.runtime.llama_server --model ...
@@ -19,16 +24,19 @@ Usage (as `EmbeddedServer` launches it): python -m summarizer.runtime.llama_serv
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 
 from summarizer.runtime.adapters.llama_cpp_internals import (
     GrammarFilter,
     Sampler,
     SamplerRequest,
+    decode_proposed_tokens_in_batches,
     escape_backslashes_in_grammar_literals,
     replace_sampler,
     run_server,
 )
+from summarizer.runtime.jump_forward import JumpForward, jump_forward_enabled
 from summarizer.runtime.llama_sampling import GrammarLastGreedy
 
 
@@ -50,9 +58,16 @@ def _grammar_last_greedy(request: SamplerRequest) -> Sampler | None:
     )
 
 
+def _jump_forward() -> Callable[[], None]:
+    """Decode the text greedy grammar requests are forced to write in batches; returns the undo."""
+    return decode_proposed_tokens_in_batches(JumpForward())
+
+
 def main() -> None:
     escape_backslashes_in_grammar_literals()
     _sample_grammar_last()
+    if jump_forward_enabled(os.environ):
+        _jump_forward()
     run_server()
 
 

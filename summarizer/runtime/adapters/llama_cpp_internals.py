@@ -5,6 +5,8 @@
 - a sampler chain holding only a grammar (`_internals.LlamaSampler`), asked through the raw
   C API (`llama_sampler_apply` and `llama_sampler_accept` over `llama_token_data_array`s),
   and the logits of the context (`llama_get_logits_ith`);
+- `Llama.generate` and `Llama.eval`, wrapped so that tokens proposed ahead (jump-forward
+  decoding) are evaluated in the sampled token's batch, with logits at every position;
 - the server's entry point (`python -m llama_cpp.server`).
 
 Written for llama-cpp-python 0.3.36 (the `embedded` extra pins it); checked when this module
@@ -37,10 +39,15 @@ except ImportError:
 LLAMA_CPP_PYTHON.require()
 
 __all__ = [
+    "BatchedDecoding",
+    "Drafter",
     "GrammarFilter",
+    "Llama",
     "LlamaGrammar",
     "Sampler",
     "SamplerRequest",
+    "byte_tokens",
+    "decode_proposed_tokens_in_batches",
     "escape_backslashes_in_grammar_literals",
     "logits_at",
     "replace_sampler",
@@ -184,6 +191,220 @@ class GrammarFilter:
     def accept(self, token: int) -> None:
         """Advance the grammar past `token`."""
         lib.llama_sampler_accept(self._chain.sampler, token)
+
+    def forced_bytes(
+        self,
+        tokens_of_bytes: npt.NDArray[np.int32],
+        limit: int,
+        *,
+        guess: Callable[[bytes, npt.NDArray[np.intp]], int | None] | None = None,
+    ) -> bytes:
+        """The bytes the grammar admits next as the only choice, one after the other, up to
+        `limit` (empty where the next byte is a choice); the grammar itself is not advanced.
+
+        Args:
+            tokens_of_bytes: The token of each byte value (`byte_tokens`).
+            limit: The most bytes to look ahead.
+            guess: Where the grammar admits several bytes, given the bytes found so far and
+                the admitted byte values, the one to go on with, or None to stop there.
+        """
+        count = len(tokens_of_bytes)
+        candidates = (lib.llama_token_data * count)()
+        view = np.ctypeslib.as_array(candidates).view(_TOKEN_DATA)
+        array = lib.llama_token_data_array(
+            data=ctypes.cast(candidates, lib.llama_token_data_p),
+            size=count,
+            selected=-1,
+            sorted=False,
+        )
+        probe = lib.llama_sampler_clone(self._chain.sampler)
+        forced = bytearray()
+        try:
+            while len(forced) < limit:
+                view["id"] = tokens_of_bytes
+                view["logit"] = 0.0
+                view["p"] = 0.0
+                array.size = count
+                array.selected = -1
+                array.sorted = False
+                lib.llama_sampler_apply(probe, ctypes.byref(array))
+                allowed = np.flatnonzero(view["logit"] != _NEG_INF)
+                if len(allowed) == 1:
+                    chosen: int | None = int(allowed[0])
+                else:
+                    chosen = guess(bytes(forced), allowed) if guess and len(allowed) else None
+                # Accepting a byte the grammar rejects aborts the process (llama.cpp).
+                if chosen is None or chosen not in allowed:
+                    break
+                lib.llama_sampler_accept(probe, int(tokens_of_bytes[chosen]))
+                forced.append(chosen)
+        finally:
+            lib.llama_sampler_free(probe)
+        return bytes(forced)
+
+
+def byte_tokens(llama: Llama) -> npt.NDArray[np.int32]:
+    """The token that is exactly byte b, at index b, for every byte value (a byte-level
+    vocabulary such as Qwen's has one for each).
+
+    Raises:
+        ValueError: The vocabulary lacks a token for some byte.
+    """
+    found: dict[int, int] = {}
+    piece = ctypes.create_string_buffer(8)
+    for token in range(llama.n_vocab()):
+        length = lib.llama_token_to_piece(llama._model.vocab, token, piece, len(piece), 0, False)
+        if length == 1 and piece.raw[0] not in found:
+            found[piece.raw[0]] = token
+            if len(found) == 256:
+                break
+    if len(found) != 256:
+        raise ValueError(f"the vocabulary has single-byte tokens for {len(found)} bytes, not 256")
+    return np.array([found[value] for value in range(256)], dtype=np.int32)
+
+
+@dataclass(kw_only=True)
+class BatchedDecoding:
+    """How one generation's output tokens were decoded.
+
+    Attributes:
+        tokens: Output tokens the generation produced.
+        proposed: Tokens proposed ahead and evaluated in a batch.
+        accepted: Proposed tokens the sampler picked at their position: decoded in a batch,
+            without a forward pass of their own.
+        batches: Forward passes over the sampled token and proposed tokens after it.
+    """
+
+    tokens: int = 0
+    proposed: int = 0
+    accepted: int = 0
+    batches: int = 0
+
+    @property
+    def one_at_a_time(self) -> int:
+        """Output tokens that each cost a forward pass."""
+        return self.tokens - self.accepted
+
+
+class Drafter(Protocol):
+    """Proposes, after each sampled token, the tokens expected to follow it."""
+
+    def draft(self, sampler: Any, tokens: npt.NDArray[np.intc], room: int) -> list[int]:
+        """At most `room` tokens likely to follow `tokens` (the prompt and the output so far,
+        every one of which `sampler` has taken)."""
+        ...
+
+    def done(self, decoding: BatchedDecoding) -> None:
+        """Told how the generation was decoded, when it ends."""
+        ...
+
+
+def decode_proposed_tokens_in_batches(
+    drafter_for: Callable[[Llama, dict[str, Any]], Drafter | None],
+) -> Callable[[], None]:
+    """Evaluate the tokens a drafter proposes in the same batch as the sampled token.
+
+    llama-cpp-python's `generate` already verifies a draft model's tokens: it samples at
+    every position of the batch and, at the first token the sampler does not pick, keeps
+    the sampler's token and drops the rest of the batch from the KV cache. So every token
+    written is the sampler's pick at its position (on a batch's logits, which llama.cpp's
+    CPU kernels compute slightly apart from one token's: docs/performance.md). Its draft
+    models need `logits_all` (the logits of
+    every prompt token, n_ctx x 151,936 floats, kept); here only the positions of a
+    proposed batch get logits, the prompt's last position as before.
+
+    Args:
+        drafter_for: Given the model and `generate`'s keyword arguments, the drafter of
+            that generation, or None to generate as llama-cpp-python does.
+
+    Returns:
+        A function that puts llama-cpp-python's own `generate` and `eval` back.
+    """
+    stock_generate = Llama.generate
+    stock_eval = Llama.eval
+    batched: dict[int, BatchedDecoding] = {}
+
+    def generate(self: Llama, tokens: Any, **options: Any) -> Any:
+        drafter = None if self.draft_model is not None else drafter_for(self, options)
+        if drafter is None:
+            return (yield from stock_generate(self, tokens, **options))
+        decoding = BatchedDecoding()
+        pending: list[int] = []
+        self.draft_model = _Proposals(self, drafter, decoding, pending)  # type: ignore[assignment]
+        batched[id(self)] = decoding
+        stream = stock_generate(self, tokens, **options)
+        try:
+            sent: Any = None
+            while True:
+                token = stream.send(sent)
+                decoding.tokens += 1
+                if pending and pending[0] == token:
+                    decoding.accepted += 1
+                    del pending[0]
+                else:
+                    pending.clear()
+                sent = yield token
+        except StopIteration:
+            return None
+        finally:
+            stream.close()
+            self.draft_model = None
+            batched.pop(id(self), None)
+            drafter.done(decoding)
+
+    def eval(self: Llama, tokens: Any) -> None:
+        decoding = batched.get(id(self))
+        proposals = self.draft_model
+        if decoding is None or not isinstance(proposals, _Proposals) or not proposals.batch_pending:
+            stock_eval(self, tokens)
+            return
+        proposals.batch_pending = False
+        decoding.batches += 1
+        _eval_with_logits_everywhere(self, tokens)
+
+    Llama.generate = generate  # type: ignore[method-assign,assignment]
+    Llama.eval = eval  # type: ignore[method-assign]
+
+    def restore() -> None:
+        Llama.generate = stock_generate  # type: ignore[method-assign]
+        Llama.eval = stock_eval  # type: ignore[method-assign]
+
+    return restore
+
+
+class _Proposals:
+    """Stands in for a draft model (`generate` calls it with the tokens so far)."""
+
+    def __init__(
+        self, llama: Llama, drafter: Drafter, decoding: BatchedDecoding, pending: list[int]
+    ) -> None:
+        self._llama = llama
+        self._drafter = drafter
+        self._decoding = decoding
+        self._pending = pending
+        self.batch_pending = False
+
+    def __call__(self, input_ids: npt.NDArray[np.intc]) -> npt.NDArray[np.intc]:
+        llama = self._llama
+        # The batch is this draft and the sampled token before it; `generate` reads a
+        # position's logits by its offset from the batch's end, so one llama.cpp batch.
+        room = min(llama.n_batch, llama._n_ctx - len(input_ids)) - 1
+        proposed = self._drafter.draft(llama._sampler, input_ids, room) if room > 0 else []
+        self._pending[:] = proposed
+        self._decoding.proposed += len(proposed)
+        self.batch_pending = bool(proposed)
+        return np.array(proposed, dtype=np.intc)
+
+
+def _eval_with_logits_everywhere(llama: Llama, tokens: Any) -> None:
+    """`Llama.eval` of one batch, with logits at each position (`logits_all` off)."""
+    llama._ctx.kv_cache_seq_rm(-1, llama.n_tokens, -1)
+    n_past = llama.n_tokens
+    llama._batch.set_batch(batch=tokens, n_past=n_past, logits_all=True)
+    llama._ctx.decode(llama._batch)
+    llama.input_ids[n_past : n_past + len(tokens)] = tokens
+    llama.n_tokens += len(tokens)
+    llama._requires_eval = False
 
 
 def run_server() -> None:
