@@ -264,7 +264,6 @@ class Reuse:
 
     done_before_kill: int
     requests_for_them: int
-    answered_for_them: int
     requests_for_the_rest: int
     with_calls_in_ledger: int
 
@@ -278,12 +277,11 @@ def reuse(
     """Requests the resumed run sent for articles done before the kill, by the stub's
     count by tag (`tally`: the resumed run's `GET /stats/faults`) and by its own ledger."""
     done_towns = {place for place, path in by_town.items() if path in done_before}
-    requests, answered = tally["requests_by_tag"], tally["answered_by_tag"]
+    requests = tally["requests_by_tag"]
     calls = {line["source"]: line["usage"]["calls"] for line in briefing["stats"]["by_article"]}
     return Reuse(
         done_before_kill=len(done_before),
         requests_for_them=sum(requests.get(place, 0) for place in done_towns),
-        answered_for_them=sum(answered.get(place, 0) for place in done_towns),
         # The rest had to be asked: their count shows the tags were seen at all.
         requests_for_the_rest=sum(n for place, n in requests.items() if place not in done_towns),
         with_calls_in_ledger=sum(1 for path in done_before if calls.get(path, 0) > 0),

@@ -305,20 +305,18 @@ def brief(
         _progress(done_message(briefing) + (f" -> {target}" if target else ""))
     for warning in stats.warnings:
         typer.echo(f"warning: {warning}", err=True)
-    if stats.refused_by_endpoint:
-        typer.echo(
-            f"error: {stats.refused_by_endpoint}; the briefing covers the "
-            f"{len(briefing.sources)} of {stats.articles} articles that finished",
-            err=True,
-        )
-        raise SystemExit(1)
-    if stats.stopped_by_budget:
-        typer.echo(
-            f"error: {stats.stopped_by_budget}; the briefing covers the "
-            f"{len(briefing.sources)} of {stats.articles} articles that finished",
-            err=True,
-        )
-        raise SystemExit(BUDGET_EXIT_CODE)
+    # Stopped early, the briefing written: a refusal for good first, then a budget.
+    for reason, code in (
+        (stats.refused_by_endpoint, 1),
+        (stats.stopped_by_budget, BUDGET_EXIT_CODE),
+    ):
+        if reason:
+            typer.echo(
+                f"error: {reason}; the briefing covers the "
+                f"{len(briefing.sources)} of {stats.articles} articles that finished",
+                err=True,
+            )
+            raise SystemExit(code)
 
 
 @app.command()

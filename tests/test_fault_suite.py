@@ -132,13 +132,7 @@ def test_endpoint_faults_fail_only_their_own_article(tmp_path: Path) -> None:
     plan = FaultPlan(rules=ENDPOINT_FAULTS, hang_seconds=HANG_SECONDS)
     output = tmp_path / "out.json"
     with StubServer(latency=0, faults=plan) as stub:
-        result = brief_as_process(
-            tmp_path,
-            stub,
-            *map(str, inputs),
-            *("--concurrency", "16", "--no-embeddings", "-q", "-o", str(output)),
-            environment=QUICK,
-        )
+        result = _brief_to(output, tmp_path, stub, inputs, "--concurrency", "16")
         injected = stub.fault_stats()["injected"]
 
     assert_no_traceback(result)
@@ -166,6 +160,25 @@ def test_endpoint_faults_fail_only_their_own_article(tmp_path: Path) -> None:
     assert set(injected) == {rule.then or rule.faults[0] for rule in ENDPOINT_FAULTS}
 
 
+def _brief_to(
+    output: Path,
+    tmp_path: Path,
+    stub: StubServer,
+    inputs: list[Path],
+    *options: str,
+    environment: Mapping[str, str] | None = QUICK,
+) -> subprocess.CompletedProcess[str]:
+    """The command on `inputs`, quiet, merging by wording, writing `output`."""
+    return brief_as_process(
+        tmp_path,
+        stub,
+        *map(str, inputs),
+        *options,
+        *("--no-embeddings", "-q", "-o", str(output)),
+        environment=environment,
+    )
+
+
 def _one_error_line(result: subprocess.CompletedProcess[str]) -> str:
     """The run's one `error:` line (warnings for failed articles may come before it)."""
     [line] = [line for line in result.stderr.splitlines() if line.startswith("error:")]
@@ -182,13 +195,7 @@ def test_a_refusal_keeps_what_was_briefed_and_lists_the_rest(tmp_path: Path) -> 
     plan = FaultPlan(rules=[FaultRule("Zorvath", then=FaultKind.UNAUTHORIZED)])
     output = tmp_path / "out.json"
     with StubServer(latency=0, faults=plan) as stub:
-        result = brief_as_process(
-            tmp_path,
-            stub,
-            *map(str, inputs),
-            *("--concurrency", "1", "--no-embeddings", "-q", "-o", str(output)),
-            environment=QUICK,
-        )
+        result = _brief_to(output, tmp_path, stub, inputs, "--concurrency", "1")
 
     assert_no_traceback(result)
     assert result.returncode == 1, result.stderr
@@ -211,9 +218,7 @@ def test_a_refusal_before_anything_was_briefed_writes_nothing(
     plan = FaultPlan(rules=[FaultRule("Zorvath", then=refusal)])
     output = tmp_path / "out.json"
     with StubServer(latency=0, faults=plan) as stub:
-        result = brief_as_process(
-            tmp_path, stub, *map(str, inputs), "--no-embeddings", "-q", "-o", str(output)
-        )
+        result = _brief_to(output, tmp_path, stub, inputs, environment=None)
 
     assert_no_traceback(result)
     assert result.returncode == 1, result.stderr
@@ -230,9 +235,7 @@ def test_a_chunk_over_the_context_window_is_asked_in_halves(tmp_path: Path) -> N
     plan = FaultPlan(rules=[FaultRule("Nolwen", (FaultKind.CONTEXT_EXCEEDED,))])
     output = tmp_path / "out.json"
     with StubServer(latency=0, faults=plan, tag_pattern="Nolwen") as stub:
-        result = brief_as_process(
-            tmp_path, stub, *map(str, inputs), "--no-embeddings", "-q", "-o", str(output)
-        )
+        result = _brief_to(output, tmp_path, stub, inputs, environment=None)
         requests = stub.fault_stats()["requests_by_tag"]
 
     assert_no_traceback(result)
@@ -252,11 +255,8 @@ def test_an_article_over_the_size_cap_is_a_failure_never_sent(tmp_path: Path) ->
     )
     output = tmp_path / "out.json"
     with StubServer(latency=0, tag_pattern="Ulverton|Ambrell") as stub:
-        result = brief_as_process(
-            tmp_path,
-            stub,
-            *map(str, inputs),
-            *("--max-article-chars", "300", "--no-embeddings", "-q", "-o", str(output)),
+        result = _brief_to(
+            output, tmp_path, stub, inputs, "--max-article-chars", "300", environment=None
         )
         requests = stub.fault_stats()["requests_by_tag"]
 

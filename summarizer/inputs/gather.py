@@ -137,7 +137,7 @@ class _Reader:
                 return await self._read_url(source)
             if isinstance(source, str) and _is_glob(source):
                 return await self._read_glob(source)
-            if not isinstance(source, Article) and _is_folder(source):
+            if not isinstance(source, Article) and path_kind(source) == "folder":
                 # File by file: one unreadable file is its own failure, not the folder's.
                 return _joined([await self.read(file) for file in article_files(Path(source))])
             feed_file = _local_feed(source)
@@ -194,10 +194,6 @@ def _joined(parts: list[Gathered]) -> Gathered:
         failures=[failure for part in parts for failure in part.failures],
         notes=[note for part in parts for note in part.notes],
     )
-
-
-def _is_folder(source: str | Path) -> bool:
-    return path_kind(source) == "folder"
 
 
 def _local_feed(source: ArticleSource) -> Path | None:
