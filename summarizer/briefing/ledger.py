@@ -30,7 +30,7 @@ from summarizer.models import (
     Source,
 )
 from summarizer.text.figures import CASUALTY_WORDS, FigureContext, figure_context
-from summarizer.text.numbers import figure_spans, is_not_a_count, read_figure
+from summarizer.text.numbers import figure_spans, read_figure
 
 EVERY_PAIR_UP_TO = 20
 # Figures of these measure time or name a date, they count nothing a ledger compares.
@@ -123,7 +123,7 @@ def _sightings(claim: MergedClaim) -> list[tuple[_Sighting, tuple[str, str]]]:
             figure = read_figure(sentence, sentence[start:end])
             if figure is None or (figure.value is None and figure.qualifier != "vague"):
                 continue
-            if (citation.source, figure.text) in seen or is_not_a_count(sentence, start, end):
+            if (citation.source, figure.text) in seen:
                 continue
             slot = _slot_of(figure.text, sentence, claim.predicate)
             if slot is None:

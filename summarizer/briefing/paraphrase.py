@@ -34,6 +34,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
@@ -72,16 +73,38 @@ _GENERIC_NAMES = frozenset(
 )
 
 
+_MONTH_NAMES = frozenset(MONTHS)
+
+
 @dataclass(frozen=True)
 class Facts:
-    """What a text states that a paraphrase must keep."""
+    """What a text states that a paraphrase must keep, each read on first use: a pile's
+    names are all counted, the rest is asked of the few texts that meet a candidate."""
 
-    names: frozenset[str]
-    numbers: frozenset[str]
-    months: frozenset[str]
-    years: frozenset[str]
-    negated: bool
+    text: str
+    # A date already read for it (an event's ISO date, at any precision).
     when: str | None = None
+
+    @cached_property
+    def names(self) -> frozenset[str]:
+        found = (n.lower() for n in _NAME.findall(self.text) if n not in _GENERIC_NAMES)
+        return frozenset(found) - _MONTH_NAMES
+
+    @cached_property
+    def numbers(self) -> frozenset[str]:
+        return frozenset(n.replace(",", "") for n in _NUMBER.findall(self.text)) - self.years
+
+    @cached_property
+    def months(self) -> frozenset[str]:
+        return frozenset(m.lower() for m in _MONTH.findall(self.text))
+
+    @cached_property
+    def years(self) -> frozenset[str]:
+        return frozenset(_YEAR.findall(self.text))
+
+    @cached_property
+    def negated(self) -> bool:
+        return bool(_NEGATION.search(self.text))
 
     def conflicts_with(self, other: Facts) -> bool:
         if self.negated != other.negated:
@@ -107,16 +130,7 @@ def facts_of(text: str, when: str | None = None) -> Facts:
 
     `when` is a date already read for it (an event's ISO date, at any precision).
     """
-    years = frozenset(_YEAR.findall(text))
-    return Facts(
-        names=frozenset(n.lower() for n in _NAME.findall(text) if n not in _GENERIC_NAMES)
-        - {m for m in MONTHS},
-        numbers=frozenset(n.replace(",", "") for n in _NUMBER.findall(text)) - years,
-        months=frozenset(m.lower() for m in _MONTH.findall(text)),
-        years=years,
-        negated=bool(_NEGATION.search(text)),
-        when=when,
-    )
+    return Facts(text, when)
 
 
 def join_by_meaning(

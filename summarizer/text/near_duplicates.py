@@ -27,9 +27,10 @@ against the choices they share, keeping only token_sort_ratio at or above
 arrays: a pair already joined needs no score, and a pair without a shared or repeated word
 must reach the threshold itself, since token_set_ratio then compares the very strings
 token_sort_ratio does (a shared word is tested through hashed word masks, which may say
-"shared" wrongly but never "not shared"). What is left goes to token_set_ratio, a row at a
-time, and the final test of a pair is always `similarity(...) >= threshold`, exactly as an
-all-pairs comparison would make it.
+"shared" wrongly but never "not shared"). What is left goes to token_set_ratio, in bulk too
+(`cpdist`, pair by pair). A pair whose two bulk scores clear the threshold by more than
+float32's error joins; one within that error is scored again exactly, so the test of a pair
+is `similarity(...) >= threshold`, as an all-pairs comparison would make it.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from bisect import bisect_right
 from collections.abc import Hashable, Iterable, Iterator, Sequence
 
 import numpy as np
+import numpy.typing as npt
 from rapidfuzz import fuzz, process
 
 ALL_PAIRS_UP_TO = 2000
@@ -51,10 +53,13 @@ _SLACK = 1e-3
 _CELLS_PER_CALL = 4_000_000
 # A bulk call may score at most 1/8 of its cells outside its rows' own pairs.
 _WASTE_UP_TO = 8
+# A call this small costs its overhead more than its cells: it takes rows whatever they waste.
+_SMALL_CALL_CELLS = 16_384
 # 64-bit words of a text's word mask.
 _MASK_WORDS = 4
 # Threads cost about 0.2 ms to start: smaller calls run on one core.
 _THREADED_FROM_CELLS = 200_000
+_THREADED_FROM_PAIRS = 20_000
 
 # A text and where in its block's choices its own pairs start.
 _Row = tuple[int, int]
@@ -101,6 +106,8 @@ def similar_groups(
 def medoid(texts: Sequence[str]) -> int:
     """Index of the text with the greatest summed similarity to the others; ties: earliest."""
     count = len(texts)
+    if len(set(texts)) == 1:
+        return 0  # every member's total is the same
     if count <= MEDOID_ALL_PAIRS_UP_TO:
         sample: Sequence[int] = range(count)
     else:
@@ -232,47 +239,40 @@ class _Scorer:
                     | self._repeats[pair_others]
                 )
             )
-            pair_queries = pair_queries[wanted]
-            # np.nonzero goes row by row: each row's pairs are one run.
-            begins = np.flatnonzero(np.diff(pair_queries, prepend=-1))
-            self._join_rows(
-                pair_queries[begins].tolist(),
-                [*begins.tolist(), len(pair_queries)],
-                pair_others[wanted].tolist(),
-                pair_scores[wanted].tolist(),
-                joined,
-            )
+            self._join_pairs(pair_queries[wanted], pair_others[wanted], pair_scores[wanted], joined)
 
-    def _join_rows(
+    def _join_pairs(
         self,
-        queries: list[int],
-        bounds: list[int],
-        others: list[int],
-        sort_scores: list[float],
+        queries: npt.NDArray[np.int64],
+        others: npt.NDArray[np.int64],
+        sort_scores: npt.NDArray[np.float32],
         joined: _Components,
     ) -> None:
-        """Scores token_set_ratio a row at a time (the row of `queries[k]` has the pairs
-        from `bounds[k]` to `bounds[k + 1]`) and joins the pairs whose mean reaches the
-        threshold."""
+        """Scores the pairs' token_set_ratio in one bulk call and joins those whose mean
+        with `sort_scores` reaches the threshold."""
+        if not len(queries):
+            return
         texts, threshold = self._texts, self._threshold
-        for query, begin, end in zip(queries, bounds[:-1], bounds[1:], strict=True):
-            set_scores = process.extract(
-                texts[query],
-                [texts[other] for other in others[begin:end]],
-                scorer=fuzz.token_set_ratio,
-                processor=None,
-                score_cutoff=self._floor,
-                limit=None,
-            )
-            for _, set_score, position in set_scores:
-                if (set_score + sort_scores[begin + position]) / 2 < threshold - _SLACK:
-                    continue
-                other = others[begin + position]
-                first, second = min(query, other), max(query, other)
-                if not joined.same(first, second) and (
-                    similarity(texts[first], texts[second]) >= threshold
-                ):
-                    joined.join(first, second)
+        query_list, other_list = queries.tolist(), others.tolist()
+        set_scores = process.cpdist(
+            [texts[query] for query in query_list],
+            [texts[other] for other in other_list],
+            scorer=fuzz.token_set_ratio,
+            processor=None,
+            score_cutoff=self._floor,
+            dtype=np.float32,
+            workers=-1 if len(query_list) >= _THREADED_FROM_PAIRS else 1,
+        )
+        means = (set_scores + sort_scores) / 2
+        near = np.flatnonzero(means >= threshold - _SLACK).tolist()
+        for position, mean in zip(near, means[near].tolist(), strict=True):
+            query, other = query_list[position], other_list[position]
+            first, second = min(query, other), max(query, other)
+            if joined.same(first, second):
+                continue
+            # Only a pair within float32's error of the threshold needs its exact score.
+            if mean >= threshold + _SLACK or similarity(texts[first], texts[second]) >= threshold:
+                joined.join(first, second)
 
 
 def _mask(words: list[str]) -> list[int]:
@@ -285,15 +285,17 @@ def _mask(words: list[str]) -> list[int]:
 
 def _chunks(rows: list[_Row], choices: int) -> Iterator[list[_Row]]:
     """Consecutive rows scored in one bulk call, from the first row's start on: as many as
-    fit its cells, while the cells before a row's own start stay a small share."""
+    fit its cells, while the cells before a row's own start stay a small share, or as many
+    as fill `_SMALL_CALL_CELLS` whatever they waste."""
     begin = 0
     while begin < len(rows):
         first = rows[begin][1]
         width = choices - first
         end = min(len(rows), begin + max(1, _CELLS_PER_CALL // width))
         stop = bisect_right(rows, first + width // _WASTE_UP_TO, begin, end, key=_start)
-        yield rows[begin : max(stop, begin + 1)]
-        begin = max(stop, begin + 1)
+        stop = min(end, max(stop, begin + _SMALL_CALL_CELLS // width, begin + 1))
+        yield rows[begin:stop]
+        begin = stop
 
 
 def _start(row: _Row) -> int:

@@ -14,7 +14,9 @@ point is a thousands separator (1,200), as European outlets write it.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from text_to_num import text2num
 
@@ -56,6 +58,7 @@ _RANGE_REST = re.compile(
     r"\s*(?:to|-|\u2013|and)\s*\d[\d,.]*(?:\s*(?:thousand|million|billion)\b)?"
 )
 _PHRASE_WORDS = 3
+_NEXT_WORD = re.compile(r"\s+([A-Za-z][A-Za-z'-]*)")
 _QUALIFIERS: tuple[tuple[Qualifier, re.Pattern[str]], ...] = tuple(
     (qualifier, re.compile(r"\b(" + "|".join(phrases) + r")\s*$", re.IGNORECASE))
     for qualifier, phrases in QUALIFIER_PHRASES.items()
@@ -96,10 +99,12 @@ def read_figure(sentence: str, proposed: str) -> Figure | None:
     return Figure(text, value, low, high, _qualifier(sentence[:start], text, numbers))
 
 
-def figure_spans(sentence: str) -> list[tuple[int, int]]:
+@lru_cache(maxsize=4096)
+def figure_spans(sentence: str) -> tuple[tuple[int, int], ...]:
     """(start, end) of each figure: its number (or range) and the noun phrase it opens.
 
-    Dates, years, times of day and "one of" are not figures (`is_not_a_count`).
+    Dates, years, times of day and "one of" are not figures (`is_not_a_count`). Cached:
+    the ledger reads each figure of a sentence through `read_figure`, which finds them all.
     """
     spans: list[tuple[int, int]] = []
     position = 0
@@ -108,15 +113,15 @@ def figure_spans(sentence: str) -> list[tuple[int, int]]:
         if rest := _RANGE_REST.match(sentence, end):
             end = rest.end()
         for _ in range(_PHRASE_WORDS):
-            word = re.match(r"\s+([A-Za-z][A-Za-z'-]*)", sentence[end:])
+            word = _NEXT_WORD.match(sentence, end)
             # A past-tense verb ends it too: "60 tonnes | leaked".
             if word is None or word.group(1).lower() in PHRASE_END or word.group(1).endswith("ed"):
                 break
-            end += word.end()
+            end = word.end()
         if not is_not_a_count(sentence, match.start(), end):
             spans.append((match.start(), end))
         position = end
-    return spans
+    return tuple(spans)
 
 
 def numbers_in_figure(text: str) -> tuple[float, float | None, float | None] | None:
@@ -162,7 +167,9 @@ def _as_number(match: re.Match[str]) -> float:
     return value * MULTIPLIERS[match[2].lower()] if match[2] else value
 
 
-def _closest_span(sentence: str, spans: list[tuple[int, int]], proposed: str) -> tuple[int, int]:
+def _closest_span(
+    sentence: str, spans: Sequence[tuple[int, int]], proposed: str
+) -> tuple[int, int]:
     wanted = numbers_in_figure(proposed)
     if wanted is not None:
         for start, end in spans:
