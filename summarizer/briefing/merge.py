@@ -20,6 +20,7 @@ import hashlib
 import re
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Generic, TypeVar
 
 from rapidfuzz import fuzz
@@ -436,6 +437,7 @@ def _dedupe(citations: Iterable[Citation]) -> list[Citation]:
     return sorted(seen.values(), key=lambda c: (c.source, c.start or 0))
 
 
+@lru_cache(maxsize=4096)
 def _normal_claimant(name: str) -> str:
     text = re.sub(r"[^a-z0-9 ]", " ", name.lower())
     words = [w for w in text.split() if w not in {"the", "a", "an"}]

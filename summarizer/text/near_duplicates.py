@@ -106,30 +106,25 @@ def similar_groups(
 def medoid(texts: Sequence[str]) -> int:
     """Index of the text with the greatest summed similarity to the others; ties: earliest."""
     count = len(texts)
-    if len(set(texts)) == 1:
-        return 0  # every member's total is the same
+    # Clusters repeat texts: equal texts have equal totals, so each distinct text is scored once.
+    distinct = list(dict.fromkeys(texts))
+    if len(distinct) == 1:
+        return 0
     if count <= MEDOID_ALL_PAIRS_UP_TO:
         sample: Sequence[int] = range(count)
     else:
         step = (count - 1) / (MEDOID_ALL_PAIRS_UP_TO - 1)
         sample = sorted({round(k * step) for k in range(MEDOID_ALL_PAIRS_UP_TO)})
-    # Clusters repeat texts; equal texts sum equal scores in the same order. Both ratios
-    # come from a symmetric distance over the sum of lengths, so a pair is scored once.
-    scores: dict[tuple[str, str], float] = {}
-    totals: dict[str, float] = {}
-
-    def score(first: str, second: str) -> float:
-        pair = (first, second) if first <= second else (second, first)
-        if pair not in scores:
-            scores[pair] = similarity(*pair)
-        return scores[pair]
-
-    def total(text: str) -> float:
-        if text not in totals:
-            totals[text] = sum(score(text, texts[j]) for j in sample)
-        return totals[text]
-
-    return max(range(count), key=lambda i: (total(texts[i]), -i))
+    row_of = {text: row for row, text in enumerate(distinct)}
+    # `similarity` for every pair of distinct texts, in two bulk calls.
+    scores = (
+        process.cdist(distinct, distinct, scorer=fuzz.token_set_ratio, dtype=np.float64)
+        + process.cdist(distinct, distinct, scorer=fuzz.token_sort_ratio, dtype=np.float64)
+    ) / 2
+    columns = [row_of[texts[j]] for j in sample]
+    # Summed in the sample's order, one score at a time, as a sum over the pairs would be.
+    totals = [sum(row) for row in scores[:, columns].tolist()]
+    return max(range(count), key=lambda i: (totals[row_of[texts[i]]], -i))
 
 
 def _meetings(
