@@ -23,7 +23,9 @@ from summarizer.extraction.drafts import response_model_for  # noqa: E402
 from summarizer.extraction.extract import build_messages  # noqa: E402
 from summarizer.inputs.ingest import article_from_text  # noqa: E402
 from summarizer.runtime.adapters.llama_cpp_internals import (  # noqa: E402
+    GrammarFilter,
     escape_backslashes_in_grammar_literals,
+    no_control_characters_in_grammar_strings,
 )
 from summarizer.runtime.jump_forward import parse_log_line  # noqa: E402
 from summarizer.runtime.llama_server import _jump_forward, _sample_grammar_last  # noqa: E402
@@ -42,6 +44,7 @@ ARTICLE = (
 @pytest.fixture(scope="module")
 def llama() -> Iterator[Any]:
     escape_backslashes_in_grammar_literals()
+    no_control_characters_in_grammar_strings()
     model = llama_module.Llama(
         model_path=str(ensure_embedded_weights()), n_ctx=4096, n_threads=2, verbose=False
     )
@@ -115,3 +118,21 @@ def test_jump_forward_writes_the_same_entries(
         (key, field) for key, field in fields if jumping[key][field] != one_at_a_time[key][field]
     ]
     print(f"free values that differ with jump-forward: {differing}")
+
+
+def test_a_json_string_admits_no_line_break(llama: Any) -> None:
+    grammar = llama_module.LlamaGrammar.from_json_schema(
+        json.dumps({"type": "object", "properties": {"v": {"type": "string"}}, "required": ["v"]}),
+        verbose=False,
+    )
+    allowed = GrammarFilter(llama, grammar, llama.n_vocab())
+    for token in llama.tokenize(b'{"v": "a', add_bos=False, special=False):
+        assert allowed.allows(token, 0.0)
+        allowed.accept(token)
+
+    (line_break,) = llama.tokenize(b"\n", add_bos=False, special=False)
+    (tab,) = llama.tokenize(b"\t", add_bos=False, special=False)
+    (letter,) = llama.tokenize(b"b", add_bos=False, special=False)
+    assert not allowed.allows(line_break, 0.0)
+    assert not allowed.allows(tab, 0.0)
+    assert allowed.allows(letter, 0.0)

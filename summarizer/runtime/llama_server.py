@@ -1,4 +1,4 @@
-"""Run llama-cpp-python's OpenAI-compatible server, with three changes.
+"""Run llama-cpp-python's OpenAI-compatible server, with four changes.
 
 Grammar-last greedy sampling (summarizer/runtime/llama_sampling.py) replaces the sampler chain
 for grammar-constrained requests at temperature 0: the same tokens, without testing the
@@ -16,7 +16,14 @@ CR and LF in literals, not the backslash. A constant that contains a double quot
 literal, the grammar fails to parse, and the server process dies. Upstream llama.cpp
 escapes the backslash too; this applies the same rule before the server starts.
 
-All three reach into llama-cpp-python through `adapters.llama_cpp_internals`, whose import checks
+Strings without control characters: 0.3.36's grammar lets a JSON string hold any character
+but `"` and `\\`, so the model could write a line break inside a value (seen: the
+examples' first chunk, `"counted": "]}` and a newline), the answer was invalid JSON, and the
+request was asked again with the whole answer in its prompt: about 2,400 prompt and 1,500
+output tokens more, two minutes of the examples' briefing. Upstream llama.cpp leaves
+`\x00-\x1f` and `\x7f` out of a string's characters; so does this.
+
+All four reach into llama-cpp-python through `adapters.llama_cpp_internals`, whose import checks
 that the installed release is the one they are written for.
 
 Usage (as `EmbeddedServer` launches it): python -m summarizer.runtime.llama_server --model ...
@@ -33,6 +40,7 @@ from summarizer.runtime.adapters.llama_cpp_internals import (
     SamplerRequest,
     decode_proposed_tokens_in_batches,
     escape_backslashes_in_grammar_literals,
+    no_control_characters_in_grammar_strings,
     replace_sampler,
     run_server,
 )
@@ -65,6 +73,7 @@ def _jump_forward() -> Callable[[], None]:
 
 def main() -> None:
     escape_backslashes_in_grammar_literals()
+    no_control_characters_in_grammar_strings()
     _sample_grammar_last()
     if jump_forward_enabled(os.environ):
         _jump_forward()

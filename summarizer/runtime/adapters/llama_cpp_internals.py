@@ -1,6 +1,7 @@
 """llama-cpp-python's internals, as the embedded server patches them and our sampler calls them.
 
-- its JSON-Schema-to-grammar converter's table of escapes for literals (module globals);
+- its JSON-Schema-to-grammar converter's table of escapes for literals and its rule for a
+  string's characters (module globals);
 - `Llama._init_sampler`, the hook that builds the sampler chain for each generation;
 - a sampler chain holding only a grammar (`_internals.LlamaSampler`), asked through the raw
   C API (`llama_sampler_apply` and `llama_sampler_accept` over `llama_token_data_array`s),
@@ -50,6 +51,7 @@ __all__ = [
     "decode_proposed_tokens_in_batches",
     "escape_backslashes_in_grammar_literals",
     "logits_at",
+    "no_control_characters_in_grammar_strings",
     "replace_sampler",
     "run_server",
 ]
@@ -67,6 +69,17 @@ def escape_backslashes_in_grammar_literals() -> None:
         **llama_grammar.GRAMMAR_LITERAL_ESCAPES,
         "\\": "\\\\",
     }
+
+
+def no_control_characters_in_grammar_strings() -> None:
+    """Keep raw control characters out of a grammar's JSON strings, as llama.cpp does (0.3.36
+    admits any character but `"` and `\\`: a model that writes a line break inside a value
+    gives invalid JSON, and the request is asked again)."""
+    llama_grammar.PRIMITIVE_RULES["char"] = llama_grammar.BuiltinRule(
+        r'[^"\\\x7F\x00-\x1F] | "\\" (["\\/bfnrt] | "u" [0-9a-fA-F] [0-9a-fA-F] [0-9a-fA-F] '
+        r"[0-9a-fA-F])",
+        [],
+    )
 
 
 class Sampler(Protocol):
