@@ -13,7 +13,6 @@ from __future__ import annotations
 import importlib
 import importlib.metadata
 import inspect
-import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -165,54 +164,14 @@ def test_forced_bytes_are_the_text_the_grammar_leaves_no_choice_over(
     assert vocabulary.detokenize([int(tokens_of_bytes[ord("{")])]) == b"{"
     assert grammar_filter.forced_bytes(tokens_of_bytes, 100) == b'{"city":'
     assert grammar_filter.forced_bytes(tokens_of_bytes, 3) == b'{"c'
-    # Probing moved a copy: the grammar itself has not moved.
+    # A guess goes on through a choice; the grammar itself has not moved.
+    assert (
+        grammar_filter.forced_bytes(tokens_of_bytes, 100, guess=lambda found, allowed: ord(" "))
+        == b'{"city": "'
+    )
     (brace,) = vocabulary.tokenize(b"{", add_bos=False)
     grammar_filter.accept(brace)
     assert grammar_filter.forced_bytes(tokens_of_bytes, 100) == b'"city":'
-
-
-def test_grammars_from_a_schema_are_compact_json(
-    adapter: ModuleType, vocabulary: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from llama_cpp import llama_grammar
-
-    # Put back afterwards: the rule is the library's module global.
-    monkeypatch.setattr(llama_grammar, "SPACE_RULE", llama_grammar.SPACE_RULE)
-    adapter.compact_json_in_grammars()
-    schema = {
-        "type": "object",
-        "properties": {"city": {"enum": ["Oslo"]}, "tags": {"type": "array"}},
-        "required": ["city", "tags"],
-    }
-    grammar = adapter.LlamaGrammar.from_json_schema(json.dumps(schema), verbose=False)
-    grammar_filter = adapter.GrammarFilter(vocabulary, grammar, vocabulary.n_vocab())
-
-    # No space is left to choose: the whole run up to the array's first item is forced.
-    forced = grammar_filter.forced_bytes(adapter.byte_tokens(vocabulary), 100)
-    assert forced == b'{"city":"Oslo","tags":['
-
-
-def test_forced_tokens_are_sampled_without_reading_logits(
-    adapter: ModuleType, vocabulary: Any
-) -> None:
-    from summarizer.runtime.llama_sampling import GrammarLastGreedy
-
-    grammar = adapter.LlamaGrammar.from_string('root ::= "yes" | "no"', verbose=False)
-    n_vocab = vocabulary.n_vocab()
-    sampler = GrammarLastGreedy(
-        grammar=adapter.GrammarFilter(vocabulary, grammar, n_vocab),
-        n_vocab=n_vocab,
-        last_n=0,
-        repeat=1.0,
-        frequency=0.0,
-        presence=0.0,
-    )
-    (yes,) = vocabulary.tokenize(b"yes", add_bos=False)
-    sampler.force([yes])
-
-    # No context at all: a forced position has no logits to read.
-    assert sampler.sample(None, 0) == yes
-    assert sampler.forced_bytes(adapter.byte_tokens(vocabulary), 10) == b""  # the grammar is done
 
 
 # --- another release -----------------------------------------------------------------

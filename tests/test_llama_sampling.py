@@ -24,7 +24,6 @@ from summarizer.extraction.extract import build_messages  # noqa: E402
 from summarizer.inputs.ingest import article_from_text  # noqa: E402
 from summarizer.runtime.adapters.llama_cpp_internals import (  # noqa: E402
     GrammarFilter,
-    compact_json_in_grammars,
     escape_backslashes_in_grammar_literals,
     no_control_characters_in_grammar_strings,
 )
@@ -46,7 +45,6 @@ ARTICLE = (
 def llama() -> Iterator[Any]:
     escape_backslashes_in_grammar_literals()
     no_control_characters_in_grammar_strings()
-    compact_json_in_grammars()
     model = llama_module.Llama(
         model_path=str(ensure_embedded_weights()), n_ctx=4096, n_threads=2, verbose=False
     )
@@ -128,7 +126,7 @@ def test_a_json_string_admits_no_line_break(llama: Any) -> None:
         verbose=False,
     )
     allowed = GrammarFilter(llama, grammar, llama.n_vocab())
-    for token in llama.tokenize(b'{"v":"a', add_bos=False, special=False):
+    for token in llama.tokenize(b'{"v": "a', add_bos=False, special=False):
         assert allowed.allows(token, 0.0)
         allowed.accept(token)
 

@@ -4,19 +4,18 @@ Under a schema's grammar much of an answer has no alternative: every key, quote 
 and comma, and each entry's pinned sentence (about 22 tokens per claim). Decoded one
 forward pass each they cost what free choices cost; in one batch, less per token (SGLang's
 compressed finite-state machines, LMSYS 2024, do the same for JSON). On 2 cores a short
-batch is far from prompt speed, though: 8 tokens cost about 7 one-token passes, 64 about 25
-(docs/performance.md), so what a run saves grows with its length.
+batch is far from prompt speed, though: 72% fewer passes saved 24% of the examples'
+briefing (docs/performance.md).
 
 After each sampled token, the grammar is probed byte by byte (a copy of it; 256 one-byte
 tokens per step, asked in one call) for as long as it admits exactly one next byte. That
-text is tokenized once and appended: the sampler returns its tokens at their positions
-(`GrammarLastGreedy.force`) and the model is asked only at the batch's last position, where
-it has a choice again. The forced text is the text one-at-a-time decoding writes there; its
-tokens need not be the ones the model would have picked (the tokenizer writes `":"` as one
-token where the model may write `":` and `"`), and a batch's logits are not bit for bit
-those of one token at a time, so free values that follow may differ (measured in
-docs/performance.md). Grammars are compact JSON (`compact_json_in_grammars`), so no space is
-left to guess.
+text, tokenized once, is proposed: `adapters.llama_cpp_internals` evaluates it in the same
+batch as the sampled token and samples at every position, keeping a proposed token only
+where the sampler picks it. So every token is the greedy pick at its position; where the
+model would have split the forced text into other tokens, its own token is taken and the
+rest of the batch dropped (counted as proposed but not accepted). A batch's logits are not
+bit for bit those of one token at a time, though, so a near tie in free text may go the
+other way (measured in docs/performance.md).
 
 Each generation writes one line to the server's log (`JUMP_FORWARD_LOG_PREFIX`), which the
 benchmark reads. `SUMMARIZER_JUMP_FORWARD=off` in the server's environment turns it off.
@@ -42,8 +41,14 @@ from summarizer.runtime.llama_sampling import GrammarLastGreedy
 
 JUMP_FORWARD_LOG_PREFIX = "jump-forward:"
 # Longest forced text looked up at once; a pinned sentence is rarely longer. The rest, if
-# any, is forced after the next sampled token.
+# any, is proposed after the next sampled token.
 MAX_FORCED_BYTES = 1024
+# JSON from a schema's grammar allows an optional space around every `:`, `,` and bracket;
+# the model writes one after `:` and `,` only (`{"key": "value", "next": [...]}`), so a run
+# goes on through each such choice as the model makes it: a guess, which the sampler checks
+# like any other proposed token.
+_SPACE = ord(" ")
+_SPACED = (b":", b",")
 _OFF = frozenset({"0", "off", "false", "no"})
 
 
@@ -53,23 +58,33 @@ def jump_forward_enabled(environment: Mapping[str, str]) -> bool:
 
 
 class ForcedRuns:
-    """Forces the grammar's forced text after each token (a `Drafter`)."""
+    """Proposes the grammar's forced text after each token (a `Drafter`)."""
 
     def __init__(self, llama: Llama, tokens_of_bytes: npt.NDArray[np.int32]) -> None:
         self._llama = llama
         self._tokens_of_bytes = tokens_of_bytes
 
     def draft(self, sampler: Any, context: npt.NDArray[np.intc], room: int) -> list[int]:
-        if not isinstance(sampler, GrammarLastGreedy) or not len(context) or room < 1:
+        if not isinstance(sampler, GrammarLastGreedy) or not len(context):
             return []
-        forced = _whole_characters(sampler.forced_bytes(self._tokens_of_bytes, MAX_FORCED_BYTES))
+        written = self._llama.detokenize([int(context[-1])])
+
+        def spaced_as_the_model_writes(found: bytes, allowed: npt.NDArray[np.intp]) -> int | None:
+            if len(allowed) != 2 or _SPACE not in allowed:
+                return None
+            if (written + found)[-1:] in _SPACED:
+                return _SPACE
+            return int(allowed[0] if allowed[1] == _SPACE else allowed[1])
+
+        forced = _whole_characters(
+            sampler.forced_bytes(
+                self._tokens_of_bytes, MAX_FORCED_BYTES, guess=spaced_as_the_model_writes
+            )
+        )
         if not forced:
             return []
-        tokens = self._llama.tokenize(forced, add_bos=False, special=False)
-        # A run cut at `room` is forced as far as it goes; the rest comes after the next token.
-        forced_tokens = [int(token) for token in tokens[:room]]
-        sampler.force(forced_tokens)
-        return forced_tokens
+        proposed = self._llama.tokenize(forced, add_bos=False, special=False)
+        return [int(token) for token in proposed[:room]]
 
     def done(self, decoding: BatchedDecoding) -> None:
         print(log_line(decoding), file=sys.stderr, flush=True)

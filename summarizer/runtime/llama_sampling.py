@@ -18,7 +18,7 @@ is asked through llama.cpp's C API, which `adapters.llama_cpp_internals` wraps.
 from __future__ import annotations
 
 from collections import Counter, deque
-from collections.abc import Sequence
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -48,19 +48,8 @@ class GrammarLastGreedy:
         self._frequency = np.float32(frequency)
         self._presence = np.float32(presence)
         self._penalizes = last_n > 0 and (repeat != 1.0 or frequency != 0.0 or presence != 0.0)
-        self._forced: deque[int] = deque()
-
-    def force(self, tokens: Sequence[int]) -> None:
-        """Return these tokens from the next samples, in order, without reading logits: text
-        the grammar allows no alternative to (jump-forward decoding), whose positions in a
-        batch have none."""
-        self._forced.extend(tokens)
 
     def sample(self, ctx: Any, idx: int = -1) -> int:
-        if self._forced:
-            token = self._forced.popleft()
-            self._accept(token)
-            return token
         logits = logits_at(ctx, idx, self._n_vocab)
         if self._penalizes and self._counts:
             logits = self._penalized(logits)
@@ -91,6 +80,12 @@ class GrammarLastGreedy:
             self._recent.append(token)
             self._counts[token] += 1
 
-    def forced_bytes(self, tokens_of_bytes: npt.NDArray[np.int32], limit: int) -> bytes:
+    def forced_bytes(
+        self,
+        tokens_of_bytes: npt.NDArray[np.int32],
+        limit: int,
+        *,
+        guess: Callable[[bytes, npt.NDArray[np.intp]], int | None] | None = None,
+    ) -> bytes:
         """The text the grammar admits next as its only choice (`GrammarFilter.forced_bytes`)."""
-        return self._grammar.forced_bytes(tokens_of_bytes, limit)
+        return self._grammar.forced_bytes(tokens_of_bytes, limit, guess=guess)

@@ -1,15 +1,13 @@
-"""Run llama-cpp-python's OpenAI-compatible server, with five changes.
+"""Run llama-cpp-python's OpenAI-compatible server, with four changes.
 
 Grammar-last greedy sampling (summarizer/runtime/llama_sampling.py) replaces the sampler chain
 for grammar-constrained requests at temperature 0: the same tokens, without testing the
 whole vocabulary against the grammar on every token.
 
 Jump-forward decoding (summarizer/runtime/jump_forward.py): text the grammar forces is
-evaluated in one batch after the sampled token, and the model is asked only where it has a
-choice. `SUMMARIZER_JUMP_FORWARD=off` in the server's environment turns it off.
-
-Compact JSON: grammars admit no space around JSON punctuation, so an answer is about a fifth
-fewer tokens (`{"a":"b"}`: `":"` is one token, `": "` two).
+evaluated in one batch after the sampled token, the sampler checking each position, so
+greedy requests get the same tokens in fewer forward passes. `SUMMARIZER_JUMP_FORWARD=off`
+in the server's environment turns it off.
 
 Grammar escaping:
 llama-cpp-python 0.3.36 turns a JSON Schema into a GBNF grammar but escapes only `"`,
@@ -25,7 +23,7 @@ request was asked again with the whole answer in its prompt: about 2,400 prompt 
 output tokens more, two minutes of the examples' briefing. Upstream llama.cpp leaves
 `\x00-\x1f` and `\x7f` out of a string's characters; so does this.
 
-All five reach into llama-cpp-python through `adapters.llama_cpp_internals`, whose import checks
+All four reach into llama-cpp-python through `adapters.llama_cpp_internals`, whose import checks
 that the installed release is the one they are written for.
 
 Usage (as `EmbeddedServer` launches it): python -m summarizer.runtime.llama_server --model ...
@@ -40,7 +38,6 @@ from summarizer.runtime.adapters.llama_cpp_internals import (
     GrammarFilter,
     Sampler,
     SamplerRequest,
-    compact_json_in_grammars,
     decode_proposed_tokens_in_batches,
     escape_backslashes_in_grammar_literals,
     no_control_characters_in_grammar_strings,
@@ -77,7 +74,6 @@ def _jump_forward() -> Callable[[], None]:
 def main() -> None:
     escape_backslashes_in_grammar_literals()
     no_control_characters_in_grammar_strings()
-    compact_json_in_grammars()
     _sample_grammar_last()
     if jump_forward_enabled(os.environ):
         _jump_forward()

@@ -1,13 +1,13 @@
 """llama-cpp-python's internals, as the embedded server patches them and our sampler calls them.
 
-- its JSON-Schema-to-grammar converter's table of escapes for literals, its rule for a
-  string's characters and its rule for the space around JSON punctuation (module globals);
+- its JSON-Schema-to-grammar converter's table of escapes for literals and its rule for a
+  string's characters (module globals);
 - `Llama._init_sampler`, the hook that builds the sampler chain for each generation;
 - a sampler chain holding only a grammar (`_internals.LlamaSampler`), asked through the raw
   C API (`llama_sampler_apply` and `llama_sampler_accept` over `llama_token_data_array`s),
   and the logits of the context (`llama_get_logits_ith`);
-- `Llama.generate` and `Llama.eval`, wrapped so that forced tokens (jump-forward decoding)
-  are evaluated in the sampled token's batch, with logits at its last position only;
+- `Llama.generate` and `Llama.eval`, wrapped so that tokens proposed ahead (jump-forward
+  decoding) are evaluated in the sampled token's batch, with logits at every position;
 - the server's entry point (`python -m llama_cpp.server`).
 
 Written for llama-cpp-python 0.3.36 (the `embedded` extra pins it); checked when this module
@@ -48,7 +48,6 @@ __all__ = [
     "Sampler",
     "SamplerRequest",
     "byte_tokens",
-    "compact_json_in_grammars",
     "decode_proposed_tokens_in_batches",
     "escape_backslashes_in_grammar_literals",
     "logits_at",
@@ -81,14 +80,6 @@ def no_control_characters_in_grammar_strings() -> None:
         r"[0-9a-fA-F])",
         [],
     )
-
-
-def compact_json_in_grammars() -> None:
-    """Grammars from a JSON Schema admit no space around JSON punctuation (0.3.36 admits one
-    after each `{`, `[`, `:` and `,`): `{"a":"b","c":[1]}`. The model's tokenizer writes
-    `":"` and `","` as one token each, `": "` and `", "` as two, so a compact answer is about
-    a fifth fewer tokens (docs/performance.md), and punctuation is no choice left to the model."""
-    llama_grammar.SPACE_RULE = '""'
 
 
 class Sampler(Protocol):
@@ -214,13 +205,21 @@ class GrammarFilter:
         """Advance the grammar past `token`."""
         lib.llama_sampler_accept(self._chain.sampler, token)
 
-    def forced_bytes(self, tokens_of_bytes: npt.NDArray[np.int32], limit: int) -> bytes:
+    def forced_bytes(
+        self,
+        tokens_of_bytes: npt.NDArray[np.int32],
+        limit: int,
+        *,
+        guess: Callable[[bytes, npt.NDArray[np.intp]], int | None] | None = None,
+    ) -> bytes:
         """The bytes the grammar admits next as the only choice, one after the other, up to
         `limit` (empty where the next byte is a choice); the grammar itself is not advanced.
 
         Args:
             tokens_of_bytes: The token of each byte value (`byte_tokens`).
             limit: The most bytes to look ahead.
+            guess: Where the grammar admits several bytes, given the bytes found so far and
+                the admitted byte values, the one to go on with, or None to stop there.
         """
         count = len(tokens_of_bytes)
         candidates = (lib.llama_token_data * count)()
@@ -243,10 +242,15 @@ class GrammarFilter:
                 array.sorted = False
                 lib.llama_sampler_apply(probe, ctypes.byref(array))
                 allowed = np.flatnonzero(view["logit"] != _NEG_INF)
-                if len(allowed) != 1:
+                if len(allowed) == 1:
+                    chosen: int | None = int(allowed[0])
+                else:
+                    chosen = guess(bytes(forced), allowed) if guess and len(allowed) else None
+                # Accepting a byte the grammar rejects aborts the process (llama.cpp).
+                if chosen is None or chosen not in allowed:
                     break
-                lib.llama_sampler_accept(probe, int(tokens_of_bytes[allowed[0]]))
-                forced.append(int(allowed[0]))
+                lib.llama_sampler_accept(probe, int(tokens_of_bytes[chosen]))
+                forced.append(chosen)
         finally:
             lib.llama_sampler_free(probe)
         return bytes(forced)
@@ -296,12 +300,11 @@ class BatchedDecoding:
 
 
 class Drafter(Protocol):
-    """Names, after each sampled token, the tokens forced to follow it."""
+    """Proposes, after each sampled token, the tokens expected to follow it."""
 
     def draft(self, sampler: Any, tokens: npt.NDArray[np.intc], room: int) -> list[int]:
-        """At most `room` tokens that must follow `tokens` (the prompt and the output so far,
-        every one of which `sampler` has taken); `sampler` must return them, in order, at
-        their positions, which get no logits."""
+        """At most `room` tokens likely to follow `tokens` (the prompt and the output so far,
+        every one of which `sampler` has taken)."""
         ...
 
     def done(self, decoding: BatchedDecoding) -> None:
@@ -312,14 +315,16 @@ class Drafter(Protocol):
 def decode_proposed_tokens_in_batches(
     drafter_for: Callable[[Llama, dict[str, Any]], Drafter | None],
 ) -> Callable[[], None]:
-    """Evaluate the tokens a drafter forces in the same batch as the sampled token.
+    """Evaluate the tokens a drafter proposes in the same batch as the sampled token.
 
-    llama-cpp-python's `generate` takes a draft model's tokens into the sampled token's batch
-    and samples at every position of it, dropping the rest of the batch at the first token
-    the sampler does not pick. Forced tokens are always picked: the drafter has the sampler
-    return them (`GrammarLastGreedy.force`), so their positions need no logits, and only the
-    batch's last position gets them, where the model next has a choice. (Its draft models
-    need `logits_all`: the logits of every prompt token, n_ctx x 151,936 floats, kept.)
+    llama-cpp-python's `generate` already verifies a draft model's tokens: it samples at
+    every position of the batch and, at the first token the sampler does not pick, keeps
+    the sampler's token and drops the rest of the batch from the KV cache. So every token
+    written is the sampler's pick at its position (on a batch's logits, which llama.cpp's
+    CPU kernels compute slightly apart from one token's: docs/performance.md). Its draft
+    models need `logits_all` (the logits of
+    every prompt token, n_ctx x 151,936 floats, kept); here only the positions of a
+    proposed batch get logits, the prompt's last position as before.
 
     Args:
         drafter_for: Given the model and `generate`'s keyword arguments, the drafter of
@@ -368,7 +373,7 @@ def decode_proposed_tokens_in_batches(
             return
         proposals.batch_pending = False
         decoding.batches += 1
-        _eval_with_logits_last(self, tokens)
+        _eval_with_logits_everywhere(self, tokens)
 
     Llama.generate = generate  # type: ignore[method-assign,assignment]
     Llama.eval = eval  # type: ignore[method-assign]
@@ -404,11 +409,11 @@ class _Proposals:
         return np.array(proposed, dtype=np.intc)
 
 
-def _eval_with_logits_last(llama: Llama, tokens: Any) -> None:
-    """`Llama.eval` of one batch (at most `n_batch` tokens), with logits at its last position."""
+def _eval_with_logits_everywhere(llama: Llama, tokens: Any) -> None:
+    """`Llama.eval` of one batch, with logits at each position (`logits_all` off)."""
     llama._ctx.kv_cache_seq_rm(-1, llama.n_tokens, -1)
     n_past = llama.n_tokens
-    llama._batch.set_batch(batch=tokens, n_past=n_past, logits_all=False)
+    llama._batch.set_batch(batch=tokens, n_past=n_past, logits_all=True)
     llama._ctx.decode(llama._batch)
     llama.input_ids[n_past : n_past + len(tokens)] = tokens
     llama.n_tokens += len(tokens)
