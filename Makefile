@@ -45,6 +45,7 @@ SEEDS ?= ../shared/seeds
 bench-embedded: $(VENV)/.embedded $(VENV)/.test
 	$(BIN)/python -m benchmarks.output_economy
 	$(BIN)/python -m benchmarks.embedded_throughput
+	$(BIN)/python -m benchmarks.batch_cost
 	$(BIN)/python -m benchmarks.jump_forward --seeds $(SEEDS)
 
 ## Merging measured on real news with gold labels (third-party data, read where it lies).
