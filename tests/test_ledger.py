@@ -283,6 +283,38 @@ def test_figures_that_count_nothing_the_sentence_names_are_not_a_disagreement() 
     )
 
 
+def test_people_who_told_something_are_not_counted_in_the_slot() -> None:
+    # Seen on the examples: "Two former employees told the agency ..." (the model's figure
+    # "Two former employees told", its predicate "told") joined the slot of people killed
+    # or injured, as a figure of people without a measuring verb.
+    rows = (
+        ("Courier", "Two people were killed in the blast.", "Two people", 2, "killed"),
+        ("Observer", "Fourteen people were killed in the blast.", "Fourteen people", 14, "killed"),
+        (
+            "Herald",
+            "Two former employees told the agency that an inspection of the tank had been "
+            "postponed last year.",
+            "Two former employees told",
+            2,
+            "told",
+        ),
+    )
+    articles = [article(sentence, outlet=outlet) for outlet, sentence, *_ in rows]
+    claims = [
+        claim(a, a.text, figure=quantity(text, value, "people")).model_copy(
+            update={"predicate": predicate}
+        )
+        for a, (_, _, text, value, predicate) in zip(articles, rows, strict=True)
+    ]
+    sources = number_sources(articles)
+    extractions = [extraction(a, [c]) for a, c in zip(articles, claims, strict=True)]
+    ledger = build_ledger(merge_claims(extractions, sources), sources)
+
+    assert [(d.slot, sorted(e.source for e in d.entries)) for d in ledger] == [
+        ("people killed, injured or hospitalised", [1, 2])
+    ]
+
+
 def test_the_predicate_ends_the_counted_phrase() -> None:
     first, second = (
         article("About 800 people live in the village.", outlet="Courier"),
