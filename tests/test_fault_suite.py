@@ -356,7 +356,9 @@ def test_ctrl_c_keeps_the_answers_and_the_same_command_goes_on(tmp_path: Path) -
     inputs = _write(tmp_path / "articles", {f"{p}.txt": _article(p) for p in places})
     output = tmp_path / "out.json"
     environment = {**isolated_environment(tmp_path), **same_code()}
-    with StubServer(latency=0.2) as stub:
+    # Slow enough answers that the four articles left take seconds: at 0.2 s a busy CI
+    # machine once saw the command finish before the interrupt reached it.
+    with StubServer(latency=1.0) as stub:
         command = brief_command(
             stub,
             *map(str, inputs),
