@@ -356,9 +356,7 @@ def test_ctrl_c_keeps_the_answers_and_the_same_command_goes_on(tmp_path: Path) -
     inputs = _write(tmp_path / "articles", {f"{p}.txt": _article(p) for p in places})
     output = tmp_path / "out.json"
     environment = {**isolated_environment(tmp_path), **same_code()}
-    # Slow enough answers that the four articles left take seconds: at 0.2 s a busy CI
-    # machine once saw the command finish before the interrupt reached it.
-    with StubServer(latency=1.0) as stub:
+    with StubServer(latency=0.2) as stub:
         command = brief_command(
             stub,
             *map(str, inputs),
@@ -369,9 +367,17 @@ def test_ctrl_c_keeps_the_answers_and_the_same_command_goes_on(tmp_path: Path) -
             "-o",
             str(output),
         )
-        with subprocess.Popen(
-            command, stderr=subprocess.PIPE, text=True, env=environment
-        ) as interrupted:
+        # A suite started in the background (`make test &`) inherits SIGINT ignored, and
+        # so would the command: it would never see the Ctrl-C. A Python handler here is
+        # reset to the default in the child, as a terminal's Ctrl-C finds it.
+        previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+        try:
+            interrupted = subprocess.Popen(
+                command, stderr=subprocess.PIPE, text=True, env=environment
+            )
+        finally:
+            signal.signal(signal.SIGINT, previous)
+        with interrupted:
             deadline = time.monotonic() + 30
             while stub.stats()["answered"] < 2 and time.monotonic() < deadline:
                 time.sleep(0.05)
