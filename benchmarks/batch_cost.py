@@ -52,11 +52,11 @@ def measure(threads: int, repeats: int) -> dict[str, Any]:
     assert len(tokens) >= CONTEXT_TOKENS + max(BATCH_SIZES)
 
     def evaluate(batch: list[int], n_past: int) -> float:
-        llama._ctx.kv_cache_seq_rm(-1, n_past, -1)
-        llama._batch.set_batch(batch=batch, n_past=n_past, logits_all=False)
+        llama.n_tokens = n_past  # `eval` drops the KV cache from here on
         started = time.perf_counter()
-        llama._ctx.decode(llama._batch)
-        llama_cpp.llama_synchronize(llama._ctx.ctx)
+        llama.eval(batch)
+        # llama.cpp computes a batch asynchronously: the time is the synchronisation's.
+        llama_cpp.llama_synchronize(llama.ctx)
         return time.perf_counter() - started
 
     context_seconds = min(evaluate(tokens[:CONTEXT_TOKENS], 0) for _ in range(2))

@@ -356,17 +356,17 @@ def test_ctrl_c_keeps_the_answers_and_the_same_command_goes_on(tmp_path: Path) -
     inputs = _write(tmp_path / "articles", {f"{p}.txt": _article(p) for p in places})
     output = tmp_path / "out.json"
     environment = {**isolated_environment(tmp_path), **same_code()}
+    arguments = [
+        *map(str, inputs),
+        "--concurrency",
+        "1",
+        "--no-embeddings",
+        "-q",
+        "-o",
+        str(output),
+    ]
     with StubServer(latency=0.2) as stub:
-        command = brief_command(
-            stub,
-            *map(str, inputs),
-            "--concurrency",
-            "1",
-            "--no-embeddings",
-            "-q",
-            "-o",
-            str(output),
-        )
+        command = brief_command(stub, *arguments)
         # A suite started in the background (`make test &`) inherits SIGINT ignored, and
         # so would the command: it would never see the Ctrl-C. A Python handler here is
         # reset to the default in the child, as a terminal's Ctrl-C finds it.
@@ -385,17 +385,7 @@ def test_ctrl_c_keeps_the_answers_and_the_same_command_goes_on(tmp_path: Path) -
             _, stderr = interrupted.communicate(timeout=30)
         sent_before = stub.stats()["requests"]
         stub.reset_stats()
-        resumed = brief_as_process(
-            tmp_path,
-            stub,
-            *map(str, inputs),
-            "--concurrency",
-            "1",
-            "--no-embeddings",
-            "-q",
-            "-o",
-            str(output),
-        )
+        resumed = brief_as_process(tmp_path, stub, *arguments)
         sent_after = stub.stats()["requests"]
 
     assert interrupted.returncode == 130, stderr

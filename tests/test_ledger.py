@@ -329,3 +329,10 @@ def test_the_predicate_ends_the_counted_phrase() -> None:
     merged = merge_claims([extraction(first, claims[:1]), extraction(second, claims[1:])], sources)
     ledger = build_ledger(merged, sources)
     assert [d.slot for d in ledger] == ["people"]
+
+
+def test_reporting_verbs_are_known_in_any_form() -> None:
+    from summarizer.text.word_keys import is_reporting_verb
+
+    assert all(is_reporting_verb(word) for word in ("told", "Says", "reported", "announced"))
+    assert not any(is_reporting_verb(word) for word in ("killed", "sent", "", "-"))

@@ -14,7 +14,6 @@ n(n - 1) / 2, so the ledger stays linear in its entries.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import pairwise
@@ -32,16 +31,13 @@ from summarizer.models import (
 )
 from summarizer.text.figures import CASUALTY_WORDS, FigureContext, figure_context
 from summarizer.text.numbers import figure_spans, read_figure
-from summarizer.text.word_keys import word_key
-from summarizer.text.words import REPORTING_VERBS
+from summarizer.text.word_keys import is_reporting_verb
 
 EVERY_PAIR_UP_TO = 20
 # Figures of these measure time or name a date, they count nothing a ledger compares.
 _NOT_COUNTS = frozenset(
     "second minute hour day week month year decade century time percent per cent".split()
 )
-_REPORTING = frozenset(word_key(verb) for verb in REPORTING_VERBS)
-_WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")
 # Vague figures have no interval; in a large slot they follow every figure that has one.
 _VAGUE = (math.inf, math.inf)
 
@@ -250,9 +246,8 @@ def _counts_a_source(figure_text: str, sentence: str) -> bool:
     """Whether the figure counts who said something ("Two former employees told the agency
     ..."), not anything the sentence reports: a reporting verb ends its phrase."""
     position = sentence.lower().find(figure_text.lower())
-    after = _WORD.findall(sentence[position + len(figure_text) :]) if position >= 0 else []
-    words = _WORD.findall(figure_text)[1:] + after[:1]
-    return any(word_key(word.lower()) in _REPORTING for word in words)
+    after = sentence[position + len(figure_text) :].split()[:1] if position >= 0 else []
+    return any(is_reporting_verb(word.strip(",.;:")) for word in figure_text.split()[1:] + after)
 
 
 def _attach_figures_without_a_verb(slots: dict[tuple[str, str], list[_Sighting]]) -> None:

@@ -21,7 +21,7 @@ from summarizer.briefing.merge import happening_key
 from summarizer.extraction.drafts import event_words
 from summarizer.models import ArticleExtraction, Claim, Event, EventType
 from summarizer.text.hedges import sentence_bound
-from summarizer.text.words import REPORTING_VERBS
+from summarizer.text.word_keys import is_reporting_verb
 
 __all__ = ["MIN_ARTICLES", "with_recurring_happenings"]
 
@@ -29,8 +29,6 @@ __all__ = ["MIN_ARTICLES", "with_recurring_happenings"]
 # let words the model named three times in the five examples ("estimate") into their
 # timeline; on ECB+ topic 23 three and four give the same figures (docs/merging.md).
 MIN_ARTICLES = 4
-# Who told it is not what happened: "reported" is never looked for again.
-_REPORTING = frozenset(happening_key(verb) for verb in REPORTING_VERBS)
 
 
 def with_recurring_happenings(
@@ -43,14 +41,11 @@ def with_recurring_happenings(
     for extraction in extractions:
         for event in extraction.events:
             key = happening_key(event.trigger)
-            if key is not None:
+            # Who told it is not what happened: "reported" is never looked for again.
+            if key is not None and not is_reporting_verb(event.trigger or ""):
                 named_in[key].add(extraction.article_id)
                 types[key][event.type] += 1
-    recurring = {
-        key
-        for key, articles in named_in.items()
-        if len(articles) >= MIN_ARTICLES and key not in _REPORTING
-    }
+    recurring = {key for key, articles in named_in.items() if len(articles) >= MIN_ARTICLES}
     if not recurring:
         return list(extractions)
     return [_with_found_events(extraction, recurring, types) for extraction in extractions]

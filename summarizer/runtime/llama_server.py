@@ -21,7 +21,7 @@ but `"` and `\\`, so the model could write a line break inside a value (seen: th
 examples' first chunk, `"counted": "]}` and a newline), the answer was invalid JSON, and the
 request was asked again with the whole answer in its prompt: about 2,400 prompt and 1,500
 output tokens more, two minutes of the examples' briefing. Upstream llama.cpp leaves
-`\x00-\x1f` and `\x7f` out of a string's characters; so does this.
+`\\x00-\\x1f` and `\\x7f` out of a string's characters; so does this.
 
 All four reach into llama-cpp-python through `adapters.llama_cpp_internals`, whose import checks
 that the installed release is the one they are written for.

@@ -59,6 +59,7 @@ _SMALL_CALL_CELLS = 16_384
 _MASK_WORDS = 4
 # Threads cost about 0.2 ms to start: smaller calls run on one core.
 _THREADED_FROM_CELLS = 200_000
+# The same for pairs scored one by one (`cpdist`): fewer run on one core.
 _THREADED_FROM_PAIRS = 20_000
 
 # A text and where in its block's choices its own pairs start.

@@ -7,6 +7,8 @@ from functools import lru_cache
 import simplemma
 import snowballstemmer
 
+from summarizer.text.words import REPORTING_VERBS
+
 _STEMMER = snowballstemmer.stemmer("english")
 
 
@@ -18,3 +20,11 @@ def word_key(word: str) -> str:
     lemma = simplemma.lemmatize(word.lower(), lang="en")
     stem: str = _STEMMER.stemWord(lemma)
     return stem
+
+
+_REPORTING_KEYS = frozenset(word_key(verb) for verb in REPORTING_VERBS)
+
+
+def is_reporting_verb(word: str) -> bool:
+    """Whether `word` tells who said something ("told", "says", "reported"), in any form."""
+    return bool(word) and word_key(word) in _REPORTING_KEYS
