@@ -21,6 +21,7 @@ import re
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import chain
 from typing import Generic, TypeVar
 
 from rapidfuzz import fuzz
@@ -355,18 +356,20 @@ def _merged_claim(
     claims = [m.item for m in members]
     chosen = medoid(texts)
     representative = claims[chosen]
-    citations = _dedupe(
-        citation_for(m.item, m.source, ev, claimant=m.item.claimant, certainty=m.item.certainty)
+    cited = [
+        [
+            citation_for(m.item, m.source, ev, claimant=m.item.claimant, certainty=m.item.certainty)
+            for ev in m.item.evidence
+        ]
         for m in members
-        for ev in m.item.evidence
-    )
+    ]
     least_sure = max((c.certainty for c in claims), key=CERTAINTY_ORDER.index)
     return MergedClaim(
         id=_stable_id("mc", [c.id for c in claims]),
         story=story,
         statement=representative.statement,
         shown=shown_line(
-            representative.statement, _read_from(members[chosen]), representative.polarity
+            representative.statement, _read_from(cited[chosen]), representative.polarity
         ),
         subject=representative.subject,
         predicate=representative.predicate,
@@ -374,7 +377,7 @@ def _merged_claim(
         certainty=least_sure,
         polarity=representative.polarity,
         quantity=representative.quantity,
-        citations=citations,
+        citations=_dedupe(cited),
         corroboration=_corroboration(members),
     )
 
@@ -401,9 +404,7 @@ def _merged_event(
     representative = events[chosen]
     dated = sorted((e for e in events if e.date), key=lambda e: -len(e.date or ""))
     best_date = dated[0] if dated else representative
-    citations = _dedupe(
-        citation_for(m.item, m.source, ev) for m in members for ev in m.item.evidence
-    )
+    cited = [[citation_for(m.item, m.source, ev) for ev in m.item.evidence] for m in members]
     actors: dict[str, Actor] = {}
     for event in events:
         for actor in event.actors:
@@ -413,25 +414,25 @@ def _merged_event(
         story=story,
         type=representative.type,
         description=representative.description,
-        shown=shown_line(representative.description, _read_from(members[chosen]), "asserted"),
+        shown=shown_line(representative.description, _read_from(cited[chosen]), "asserted"),
         date=best_date.date,
         date_precision=best_date.date_precision if best_date.date else "unknown",
         location=next((e.location for e in events if e.location), None),
         actors=list(actors.values()),
-        citations=citations,
+        citations=_dedupe(cited),
     )
 
 
-def _read_from(member: SourcedItem[Claim] | SourcedItem[Event]) -> Citation | None:
-    """The verified citation of the sentence the item's own statement was written from."""
-    item = member.item
-    evidence = next((e for e in item.evidence if e.status != "unverified"), None)
-    return None if evidence is None else citation_for(item, member.source, evidence)
+def _read_from(citations: Sequence[Citation]) -> Citation | None:
+    """Of one item's citations, the verified one of the sentence its own statement was
+    written from."""
+    return next((c for c in citations if c.status != "unverified"), None)
 
 
-def _dedupe(citations: Iterable[Citation]) -> list[Citation]:
+def _dedupe(cited: Iterable[Iterable[Citation]]) -> list[Citation]:
+    """Each member's citations, one per source, quote and status."""
     seen: dict[tuple[int, str | None, str], Citation] = {}
-    for citation in citations:
+    for citation in chain.from_iterable(cited):
         key = (citation.source, citation.quote, citation.status)
         seen.setdefault(key, citation)
     return sorted(seen.values(), key=lambda c: (c.source, c.start or 0))

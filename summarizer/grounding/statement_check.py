@@ -53,6 +53,12 @@ def statement_problem(statement: str, quote: str, polarity: Polarity) -> str | N
             statement may leave out the quote's negation.
     """
     said = [_key(word) for word in _words(quote) if word not in _FUNCTION_WORDS]
+    times = Counter(said)
+    first_at: dict[str, int] = {}
+    last_at: dict[str, int] = {}
+    for at, key in enumerate(said):
+        first_at.setdefault(key, at)
+        last_at[key] = at
     position: int | None = None
     seen: Counter[str] = Counter()
     negated = False
@@ -61,16 +67,16 @@ def statement_problem(statement: str, quote: str, polarity: Polarity) -> str | N
             continue
         key = _key(word)
         negated = negated or key in _NEGATION_KEYS
-        seen[key] += 1
-        if key in said and seen[key] > said.count(key):
-            return f"it says {word!r} more often than the quote"
-        if key not in said:
+        if key not in times:
             return f"{word!r} is not in the quote"
+        seen[key] += 1
+        if seen[key] > times[key]:
+            return f"it says {word!r} more often than the quote"
         if position is None:
-            position = said.index(key)
+            position = first_at[key]
         elif position < len(said) and said[position] == key:
             pass
-        elif key in said[position:]:
+        elif last_at[key] >= position:
             return f"it leaves out the quote's words before {word!r}"
         else:
             return f"{word!r} is out of the quote's order"
@@ -102,8 +108,7 @@ def shown_line(statement: str, citation: Citation | None, polarity: Polarity) ->
 
 
 def _words(text: str) -> list[str]:
-    words = (word.lower().replace("\u2019", "'") for word in _WORD.findall(text))
-    return [word.removesuffix("'s") for word in words]
+    return [word.lower().replace("\u2019", "'").removesuffix("'s") for word in _WORD.findall(text)]
 
 
 def _key(word: str) -> str:

@@ -23,7 +23,6 @@ from summarizer.briefing.merge import (
     _claim_order,
     _dedupe,
     _normal_claimant,
-    _read_from,
     _sourced,
     _stable_id,
     _timeline_order,
@@ -40,6 +39,7 @@ from summarizer.models import (
     UNATTRIBUTED,
     Actor,
     ArticleExtraction,
+    Citation,
     Claim,
     Corroboration,
     Difference,
@@ -141,7 +141,7 @@ def _merged_claim(members: list[SourcedItem[Claim]]) -> MergedClaim:
     chosen = _medoid(range(len(claims)), local_texts)
     representative = claims[chosen]
     citations = _dedupe(
-        citation_for(m.item, m.source, ev, claimant=m.item.claimant, certainty=m.item.certainty)
+        [citation_for(m.item, m.source, ev, claimant=m.item.claimant, certainty=m.item.certainty)]
         for m in members
         for ev in m.item.evidence
     )
@@ -198,9 +198,15 @@ def _merged_event(members: list[SourcedItem[Event]]) -> MergedEvent:
         location=next((e.location for e in events if e.location), None),
         actors=list(actors.values()),
         citations=_dedupe(
-            citation_for(m.item, m.source, ev) for m in members for ev in m.item.evidence
+            [citation_for(m.item, m.source, ev)] for m in members for ev in m.item.evidence
         ),
     )
+
+
+def _read_from(member: SourcedItem[Claim] | SourcedItem[Event]) -> Citation | None:
+    item = member.item
+    evidence = next((e for e in item.evidence if e.status != "unverified"), None)
+    return None if evidence is None else citation_for(item, member.source, evidence)
 
 
 def _differences(entries: Sequence[LedgerEntry]) -> list[Difference]:
