@@ -247,6 +247,8 @@ def _pairs_above(
     labels = label[indices]
     # One of each pair, and none within a group: filtered as pairs, no square mask built.
     keep = (rows < columns) & (labels[rows] != labels[columns])
+    if not keep.any():
+        return []
     rows, columns = rows[keep], columns[keep]
     firsts, seconds = indices[rows], indices[columns]
     low, high = np.minimum(firsts, seconds), np.maximum(firsts, seconds)

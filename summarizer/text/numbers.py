@@ -46,12 +46,25 @@ _POINT_THOUSANDS = re.compile(
     re.IGNORECASE,
 )
 _RANGE_JOINER = re.compile(r"^\s*(?:to|-|\u2013|and)\s*$", re.IGNORECASE)
+
+
+def _by_first_letter(words: set[str]) -> str:
+    """An alternation of `words`, longest first, as a regex that tries only the words of the
+    letter it meets: one flat alternation of forty words was a tenth of merging 10k claims."""
+    letters: dict[str, list[str]] = {}
+    for word in sorted(words, key=lambda w: (-len(w), w)):
+        letters.setdefault(word[0], []).append(re.escape(word[1:]))
+    return "|".join(
+        f"{re.escape(letter)}(?:{'|'.join(rests)})" for letter, rests in sorted(letters.items())
+    )
+
+
 # "many" in "as many as a thousand" opens no figure: "a thousand" does.
 _FIGURE_START = re.compile(
-    r"\d[\d,.]*(?:\s*(?:thousand|million|billion)\b)?|\b(?:half )?a (?:dozen|hundred|"
-    r"thousand|million|billion)\b|\bmany\b(?!\s+as\b)|\b(?:"
-    + "|".join(sorted((set(_WORD_VALUES) | set(_VAGUE_WORDS)) - {"many"}, key=len, reverse=True))
-    + r")\b",
+    r"\d[\d,.]*(?:\s*(?:thousand|million|billion)\b)?|\b(?:(?:half )?a (?:dozen|hundred|"
+    r"thousand|million|billion)\b|many\b(?!\s+as\b)|(?:"
+    + _by_first_letter((set(_WORD_VALUES) | set(_VAGUE_WORDS)) - {"many"})
+    + r")\b)",
     re.IGNORECASE,
 )
 _RANGE_REST = re.compile(
