@@ -24,7 +24,8 @@ from functools import lru_cache
 from itertools import chain
 from typing import Generic, TypeVar
 
-from rapidfuzz import fuzz
+import numpy as np
+from rapidfuzz import fuzz, process
 
 from summarizer.briefing.paraphrase import CLOSE, facts_of, join_by_meaning
 from summarizer.grounding.statement_check import shown_line
@@ -321,8 +322,17 @@ def claimant_groups(names: Sequence[str]) -> list[str]:
         if normal != UNATTRIBUTED:
             first_spellings.setdefault(normal, name)
     named = list(first_spellings.values())
-    groups = cluster(len(named), lambda i, j: same_claimant(named[i], named[j]))
-    return [named[members[0]] for members in groups]
+    if len(named) < 3:
+        groups = cluster(len(named), lambda i, j: same_claimant(named[i], named[j]))
+        return [named[members[0]] for members in groups]
+    # `same_claimant` of every pair at once: one bulk call on the normal forms.
+    scores = process.cdist(
+        list(first_spellings), list(first_spellings), scorer=fuzz.token_set_ratio, dtype=np.float64
+    )
+    joined = UnionFind(len(named))
+    for first, second in zip(*np.nonzero(np.triu(scores >= CLAIMANT_SIMILARITY, k=1)), strict=True):
+        joined.union(int(first), int(second))
+    return [named[members[0]] for members in joined.groups()]
 
 
 def citation_for(
