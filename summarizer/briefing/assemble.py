@@ -23,6 +23,7 @@ from summarizer.models import (
     Source,
     Story,
 )
+from summarizer.runtime.collector import cycle_collection_paused
 from summarizer.runtime.embeddings import Embedder
 
 __all__ = ["BriefingParts", "assemble"]
@@ -39,6 +40,7 @@ class BriefingParts:
     disagreements: list[Disagreement]
 
 
+@cycle_collection_paused()
 def assemble(
     articles: Sequence[Article],
     extractions: Sequence[ArticleExtraction],

@@ -29,6 +29,7 @@ from summarizer.models import (
     Quantity,
     Source,
 )
+from summarizer.runtime.collector import cycle_collection_paused
 from summarizer.text.figures import CASUALTY_WORDS, FigureContext, figure_context
 from summarizer.text.numbers import figure_spans, read_figure
 from summarizer.text.word_keys import is_reporting_verb
@@ -63,6 +64,7 @@ def distinct_figures(disagreement: Disagreement) -> list[list[LedgerEntry]]:
     return list(groups.values())
 
 
+@cycle_collection_paused()
 def build_ledger(
     claims: Sequence[MergedClaim], sources: Sequence[Source], *, story: int = 1
 ) -> list[Disagreement]:

@@ -46,6 +46,7 @@ from summarizer.models import (
     Quantity,
     Source,
 )
+from summarizer.runtime.collector import cycle_collection_paused
 from summarizer.runtime.embeddings import Embedder, Matrix
 from summarizer.text.near_duplicates import medoid, similar_groups
 from summarizer.text.union_find import UnionFind
@@ -102,6 +103,7 @@ def number_sources(articles: Sequence[Article]) -> list[Source]:
     ]
 
 
+@cycle_collection_paused()
 def merge_claims(
     extractions: Sequence[ArticleExtraction],
     sources: Sequence[Source],
@@ -132,6 +134,7 @@ def merge_claims(
     return sorted(merged, key=_claim_order)
 
 
+@cycle_collection_paused()
 def merge_events(
     extractions: Sequence[ArticleExtraction],
     sources: Sequence[Source],
