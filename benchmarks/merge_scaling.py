@@ -26,6 +26,10 @@ pair, by design.
         [--seed 20260302] [--articles-per-story N] [--embeddings]
         [--results-dir benchmarks/results]
 
+Each package run also records `output_sha256`, the SHA-256 of its merged claims, events and
+ledger slots as JSON: two commits whose runs give the same hash at a size merged that pile
+the same way, so a change made for speed can show it changed nothing else.
+
 `--embeddings` merges by meaning too, with the embeddings precomputed before the clock
 starts (as a run's would be, computed once per text): the stage then also finds candidate
 pairs by their vectors and decides them (`summarizer/briefing/paraphrase.py`). The vectors stand in
@@ -237,6 +241,7 @@ def _work(which: str, pile: _Pile) -> dict[str, Any]:
             "differences": sum(len(s.differences) for s in slots),
             "peak_rss_before_stage": rss_before,
             "peak_rss": _peak_rss(),
+            "output_sha256": _fingerprint([*claims, *events, *slots]),
         }
     timings, (claims, events, slots) = _timed_stage(
         merge_baseline.merge_claims,
@@ -321,6 +326,14 @@ def _compare_ledgers(package: list[Disagreement], baseline: list[Disagreement]) 
         "large_slots": large,
         "large_slots_same_entries": large_same,
     }
+
+
+def _fingerprint(output: Sequence[MergedClaim | MergedEvent | Disagreement]) -> str:
+    """SHA-256 of the stage's whole output as JSON, in order: equal for equal output."""
+    digest = hashlib.sha256()
+    for item in output:
+        digest.update(item.model_dump_json().encode())
+    return digest.hexdigest()
 
 
 def _peak_rss() -> int:
