@@ -13,7 +13,8 @@ by round so that a slow spell of the machine weighs on both sides alike. Counted
   sampler: the server log's `jump-forward:` lines); batches and proposed tokens;
 - output tokens per second of the whole briefing;
 - tokens decoded one at a time per prompt token (target <= 0.6);
-- claims extracted, and which differ between the two runs; on the examples, the gold check.
+- claims extracted, and which differ between the two runs; on the examples, the gold check;
+- articles that failed (and why, in the JSON): a run that lost articles wrote fewer tokens.
 
     python -m benchmarks.jump_forward [--articles examples/articles] [--seeds ../shared/seeds]
         [--rounds 1] [--threads N] [--results-dir DIR]
@@ -90,6 +91,9 @@ def brief_once(articles: Path, *, jump_forward: bool, threads: int) -> dict[str,
         "calls": stats.llm_calls,
         "reasks": stats.reasks,
         "output_tokens_per_second": stats.completion_tokens / wall,
+        # An article that failed (its deadline, say) is fewer tokens, not a faster run.
+        "failed_articles": len(stats.failures),
+        "failures": [f"{failure.source}: {failure.message}" for failure in stats.failures],
         "briefing": briefing,
     }
 
@@ -181,6 +185,7 @@ def corpus_figures(name: str, runs: list[dict[str, Any]], *, gold: bool) -> list
             passed=one_per_prompt[1] <= TARGET_ONE_AT_A_TIME_PER_PROMPT_TOKEN,
         ),
         row("merged claims", "claims", digits=0),
+        row("articles that failed", "failed_articles", digits=0),
         Figure(
             f"{name}: merged claims the same off and on",
             ", ".join(
