@@ -5,6 +5,7 @@ import datetime as dt
 from summarizer.briefing.ledger import build_ledger, classify
 from summarizer.briefing.merge import merge_claims, number_sources
 from summarizer.models import Disagreement, Quantity
+from summarizer.text.word_keys import is_reporting_verb
 from tests.support.factories import article, claim, extraction, quantity
 
 MONDAY, WEDNESDAY = dt.date(2026, 3, 2), dt.date(2026, 3, 4)
@@ -332,7 +333,5 @@ def test_the_predicate_ends_the_counted_phrase() -> None:
 
 
 def test_reporting_verbs_are_known_in_any_form() -> None:
-    from summarizer.text.word_keys import is_reporting_verb
-
     assert all(is_reporting_verb(word) for word in ("told", "Says", "reported", "announced"))
     assert not any(is_reporting_verb(word) for word in ("killed", "sent", "", "-"))

@@ -24,8 +24,7 @@ from functools import lru_cache
 from itertools import chain
 from typing import Generic, TypeVar
 
-import numpy as np
-from rapidfuzz import fuzz, process
+from rapidfuzz import fuzz
 
 from summarizer.briefing.paraphrase import CLOSE, facts_of, join_by_meaning
 from summarizer.grounding.statement_check import shown_line
@@ -325,17 +324,8 @@ def claimant_groups(names: Sequence[str]) -> list[str]:
         if normal != UNATTRIBUTED:
             first_spellings.setdefault(normal, name)
     named = list(first_spellings.values())
-    if len(named) < 3:
-        groups = cluster(len(named), lambda i, j: same_claimant(named[i], named[j]))
-        return [named[members[0]] for members in groups]
-    # `same_claimant` of every pair at once: one bulk call on the normal forms.
-    scores = process.cdist(
-        list(first_spellings), list(first_spellings), scorer=fuzz.token_set_ratio, dtype=np.float64
-    )
-    joined = UnionFind(len(named))
-    for first, second in zip(*np.nonzero(np.triu(scores >= CLAIMANT_SIMILARITY, k=1)), strict=True):
-        joined.union(int(first), int(second))
-    return [named[members[0]] for members in joined.groups()]
+    groups = cluster(len(named), lambda i, j: same_claimant(named[i], named[j]))
+    return [named[members[0]] for members in groups]
 
 
 def citation_for(
@@ -390,7 +380,7 @@ def _merged_claim(
         certainty=least_sure,
         polarity=representative.polarity,
         quantity=representative.quantity,
-        citations=_dedupe(cited),
+        citations=_dedupe(chain.from_iterable(cited)),
         corroboration=_corroboration(members),
     )
 
@@ -432,7 +422,7 @@ def _merged_event(
         date_precision=best_date.date_precision if best_date.date else "unknown",
         location=next((e.location for e in events if e.location), None),
         actors=list(actors.values()),
-        citations=_dedupe(cited),
+        citations=_dedupe(chain.from_iterable(cited)),
     )
 
 
@@ -442,10 +432,9 @@ def _read_from(citations: Sequence[Citation]) -> Citation | None:
     return next((c for c in citations if c.status != "unverified"), None)
 
 
-def _dedupe(cited: Iterable[Iterable[Citation]]) -> list[Citation]:
-    """Each member's citations, one per source, quote and status."""
+def _dedupe(citations: Iterable[Citation]) -> list[Citation]:
     seen: dict[tuple[int, str | None, str], Citation] = {}
-    for citation in chain.from_iterable(cited):
+    for citation in citations:
         key = (citation.source, citation.quote, citation.status)
         seen.setdefault(key, citation)
     return sorted(seen.values(), key=lambda c: (c.source, c.start or 0))

@@ -141,7 +141,7 @@ def _merged_claim(members: list[SourcedItem[Claim]]) -> MergedClaim:
     chosen = _medoid(range(len(claims)), local_texts)
     representative = claims[chosen]
     citations = _dedupe(
-        [citation_for(m.item, m.source, ev, claimant=m.item.claimant, certainty=m.item.certainty)]
+        citation_for(m.item, m.source, ev, claimant=m.item.claimant, certainty=m.item.certainty)
         for m in members
         for ev in m.item.evidence
     )
@@ -198,7 +198,7 @@ def _merged_event(members: list[SourcedItem[Event]]) -> MergedEvent:
         location=next((e.location for e in events if e.location), None),
         actors=list(actors.values()),
         citations=_dedupe(
-            [citation_for(m.item, m.source, ev)] for m in members for ev in m.item.evidence
+            citation_for(m.item, m.source, ev) for m in members for ev in m.item.evidence
         ),
     )
 
