@@ -155,8 +155,8 @@ def _extraction_answer(body: dict[str, Any]) -> dict[str, Any]:
     numbered = body["messages"][-1]["content"].split("Its sentences:", 1)[1]
     sentences = [line.split("] ", 1)[1] for line in numbered.strip().splitlines()]
     answer = _answer(" ".join(sentences))
-    for entry in answer.values():
-        entry["subject"] = entry["quote"].rstrip(".")
+    for entry, sentence in zip(answer.values(), sentences, strict=True):
+        entry["subject"] = sentence.rstrip(".")
     return answer
 
 

@@ -1,4 +1,4 @@
-"""The chunk answer models: one entry per sentence, each quote pinned to its sentence."""
+"""The chunk answer models: one entry per sentence, each opening with its sentence's first words."""
 
 from __future__ import annotations
 
@@ -14,11 +14,10 @@ from summarizer.extraction.drafts import (
     Happening,
     SentenceDraft,
     _ChunkFacts,
-    _combined,
-    _Dated,
-    _Draft,
-    _Figure,
+    _WithFigure,
     event_words,
+    figure_choices,
+    opening_of,
     response_model_for,
     schema_of,
     valid_entries,
@@ -37,16 +36,13 @@ MIXED = (
 
 
 def _pydantic_reference(sentences: list[Sentence]) -> type[BaseModel]:
-    """The chunk model written the plain pydantic way: a model per entry, a Literal quote."""
+    """The chunk model written the plain pydantic way: a model per entry, a Literal opening."""
     fields: dict[str, Any] = {}
     for index, sentence in enumerate(sentences, start=1):
-        bases: tuple[type[_Draft], ...] = (SentenceDraft,)
-        if sentence.has_figure:
-            bases += (_Figure,)
-        if sentence.has_time:
-            bases += (_Dated,)
-        pinned = cast(Any, Literal).__getitem__(sentence.text)
-        own: dict[str, Any] = {"quote": (pinned, ...)}
+        figures = figure_choices(sentence.text)
+        base = _WithFigure if len(figures) > 1 else SentenceDraft
+        pinned = cast(Any, Literal).__getitem__(opening_of(sentence.text))
+        own: dict[str, Any] = {"opening": (pinned, ...)}
         words = event_words(sentence.text)
         if words:
             word = cast(Any, Literal).__getitem__(words if len(words) > 1 else words[0])
@@ -56,7 +52,13 @@ def _pydantic_reference(sentences: list[Sentence]) -> type[BaseModel]:
                 word=(word, Field(description=Happening.model_fields["word"].description)),
             )
             own["events"] = (list[happening], Field(max_length=MAX_EVENTS))
-        entry = create_model(f"Sentence{index}", __base__=_combined(bases), **own)
+        if len(figures) > 1:
+            figure = cast(Any, Literal).__getitem__(figures)
+            own["figure"] = (
+                figure,
+                Field(description=_WithFigure.model_fields["figure"].description),
+            )
+        entry = create_model(f"Sentence{index}", __base__=base, **own)
         fields[f"s{index}"] = (entry, ...)
     return create_model("ChunkFacts", __base__=_ChunkFacts, **fields)
 
@@ -67,7 +69,7 @@ def _chunks() -> list[list[Sentence]]:
 
 
 @pytest.mark.parametrize("sentences", _chunks(), ids=lambda s: f"{len(s)}-sentences")
-def test_the_schema_is_the_one_pydantic_writes_with_each_quote_a_literal(
+def test_the_schema_is_the_one_pydantic_writes_with_each_opening_a_literal(
     sentences: list[Sentence],
 ) -> None:
     expected = model_json_schema(_pydantic_reference(sentences))
@@ -81,12 +83,12 @@ def test_the_request_schema_is_the_shared_one() -> None:
     assert model.model_json_schema() is schema_of(model)
 
 
-def _answer(sentences: list[Sentence], **quotes: str) -> dict[str, Any]:
+def _answer(sentences: list[Sentence], **openings: str) -> dict[str, Any]:
     answer: dict[str, Any] = {}
     for index, sentence in enumerate(sentences, start=1):
         key = f"s{index}"
         entry: dict[str, Any] = {
-            "quote": quotes.get(key, sentence.text),
+            "opening": openings.get(key, opening_of(sentence.text)),
             "claimant": "unattributed",
             "subject": "s",
             "predicate": "p",
@@ -94,26 +96,45 @@ def _answer(sentences: list[Sentence], **quotes: str) -> dict[str, Any]:
             "stance": "asserted",
             "events": [],
         }
-        if sentence.has_figure:
-            entry["quantity"] = {"text": "1,500 troops", "unit": "troops", "counted": "troops"}
-        if sentence.has_time:
-            entry["date"] = None
+        figures = figure_choices(sentence.text)
+        if len(figures) > 1:
+            entry["figure"] = figures[-1]
         answer[key] = entry
     return answer
 
 
-def test_an_answer_quoting_every_sentence_validates() -> None:
+def test_an_answer_opening_every_sentence_validates() -> None:
     sentences = split_sentences(MIXED)
     model = response_model_for(sentences)
     parsed = model.model_validate_json(json.dumps(_answer(sentences)), strict=True)
-    assert [getattr(parsed, f"s{i}").quote for i in (1, 2, 3, 4)] == [s.text for s in sentences]
+    assert [getattr(parsed, f"s{i}").opening for i in (1, 2, 3, 4)] == [
+        'The minister said "it\'s über',
+        "About 1,500 troops left the",
+        "Residents said 300 homes flooded.",
+        "A path with a back\\slash",
+    ]
 
 
-def test_a_quote_that_is_not_its_sentence_is_rejected_by_name() -> None:
+def test_an_opening_is_the_first_five_words_as_written() -> None:
+    assert opening_of("Officials  urged calm on the river.") == "Officials  urged calm on the"
+    assert opening_of("Officials urged calm.") == "Officials urged calm."
+
+
+def test_only_a_sentence_with_several_figures_names_its_figure() -> None:
+    sentences = split_sentences(
+        "Residents said 300 homes flooded. About 1,500 troops and 40 trucks left."
+    )
+    schema = schema_of(response_model_for(sentences))
+    one, several = (schema["$defs"][f"Sentence{i}"]["properties"] for i in (1, 2))
+    assert "figure" not in one
+    assert several["figure"]["enum"] == ["1,500 troops", "40 trucks left"]
+
+
+def test_an_opening_that_is_not_its_sentence_is_rejected_by_name() -> None:
     sentences = split_sentences(PLAIN)
     model = response_model_for(sentences)
-    with pytest.raises(ValidationError, match=r"s2\.quote should be exactly 'Officials urged"):
-        model.model_validate_json(json.dumps(_answer(sentences, s2="Officials urged")))
+    with pytest.raises(ValidationError, match=r"s2\.opening should be exactly 'Officials urged"):
+        model.model_validate_json(json.dumps(_answer(sentences, s2="Officials")))
 
 
 def test_chunks_of_the_same_shape_keep_their_own_sentences() -> None:
@@ -126,7 +147,7 @@ def test_chunks_of_the_same_shape_keep_their_own_sentences() -> None:
     assert schema_of(first) != schema_of(second)
 
 
-def test_valid_entries_keeps_each_entry_that_quotes_its_sentence() -> None:
+def test_valid_entries_keeps_each_entry_that_opens_its_sentence() -> None:
     sentences = split_sentences(PLAIN)
     answer = _answer(sentences, s1="The river rose slowly.")
     kept = valid_entries(answer, response_model_for(sentences))

@@ -29,7 +29,13 @@ from instructor.core.exceptions import InstructorError
 import summarizer.runtime.llm
 from summarizer.config import Settings
 from summarizer.errors import ProviderError
-from summarizer.extraction.drafts import event_words, response_model_for, sentence_key
+from summarizer.extraction.drafts import (
+    event_words,
+    figure_choices,
+    opening_of,
+    response_model_for,
+    sentence_key,
+)
 from summarizer.extraction.extract import extract_article
 from summarizer.inputs.ingest import article_from_text
 from summarizer.models import Article, ArticleExtraction
@@ -150,7 +156,7 @@ def _connect_error(request: httpx2.Request) -> httpx2.Response:
 
 def _entry(sentence: Sentence, tag: str) -> dict[str, Any]:
     entry: dict[str, Any] = {
-        "quote": sentence.text,
+        "opening": opening_of(sentence.text),
         "claimant": "unattributed",
         "subject": f"{tag} subject",
         "predicate": "reported",
@@ -158,12 +164,9 @@ def _entry(sentence: Sentence, tag: str) -> dict[str, Any]:
         "stance": "asserted",
         "events": [],
     }
-    if sentence.has_figure:
-        figure = re.search(r"\d+", sentence.text)
-        assert figure is not None, "test articles write their figures in digits"
-        entry["quantity"] = {"text": figure.group(), "unit": "homes", "counted": "homes flooded"}
-    if sentence.has_time:
-        entry["date"] = None
+    figures = figure_choices(sentence.text)
+    if len(figures) > 1:
+        entry["figure"] = figures[0]
     return entry
 
 
@@ -265,17 +268,31 @@ def test_invalid_answer_is_reasked_once_naming_the_problem() -> None:
     assert (usage.prompt_tokens, usage.completion_tokens) == (280, 85)
 
 
-def test_figure_not_written_in_the_sentence_is_read_from_it_not_reasked() -> None:
-    pointed_wrongly = _answer(TWO_SENTENCES)
-    pointed_wrongly["s1"]["quantity"]["text"] = "about 3,000 homes"
-    endpoint = FakeEndpoint([_completion(pointed_wrongly)])
+def test_a_figure_and_what_it_counts_are_read_from_the_sentence() -> None:
+    endpoint = FakeEndpoint([_completion(_answer(TWO_SENTENCES))])
 
     extraction = _extract(endpoint, TWO_SENTENCES)
+
+    quantity = extraction.claims[0].quantity
+    assert quantity is not None
+    assert (quantity.text, quantity.value, quantity.qualifier) == ("300 homes", 300, "exact")
+    assert (quantity.counted, quantity.unit) == ("homes flooded", "home")
+    assert extraction.claims[1].quantity is None
+
+
+def test_of_several_figures_the_one_the_model_picked_is_read_loosely() -> None:
+    text = "The mayor said 300 homes and 12 shops were flooded."
+    answer = _answer(text)
+    # An endpoint that does not enforce the schema may point loosely: read, not re-asked.
+    answer["s1"]["figure"] = "about 12 shops"
+    endpoint = FakeEndpoint([_completion(answer)])
+
+    extraction = _extract(endpoint, text)
 
     assert len(endpoint.requests) == 1
     quantity = extraction.claims[0].quantity
     assert quantity is not None
-    assert (quantity.text, quantity.value, quantity.qualifier) == ("300 homes", 300, "exact")
+    assert (quantity.text, quantity.value) == ("12 shops", 12)
     assert extraction.usage.reasks == 0
 
 
@@ -287,7 +304,6 @@ def test_each_happening_named_by_a_word_of_the_sentence_is_an_event() -> None:
         {"word": "said", "type": "statement"},
     ]
     answer["s2"]["events"] = [{"word": "rose", "type": "other"}, {"word": "rose", "type": "other"}]
-    answer["s1"]["date"] = None
     endpoint = FakeEndpoint([_completion(answer)])
 
     extraction = _extract(endpoint, TWO_SENTENCES)
@@ -309,7 +325,6 @@ def test_the_verb_of_the_predicate_is_an_event_of_its_sentence_too() -> None:
     answer["s1"].update(predicate="were flooded", events=[{"word": "said", "type": "statement"}])
     # "rises" is not the sentence's word ("rose"), so it names nothing in the text.
     answer["s2"].update(predicate="rises quickly", events=[])
-    answer["s1"]["date"] = None
     endpoint = FakeEndpoint([_completion(answer)])
 
     extraction = _extract(endpoint, TWO_SENTENCES)
@@ -375,7 +390,7 @@ def test_truncated_answer_is_split_in_halves_not_reasked() -> None:
     first, second = split_sentences(TWO_SENTENCES)
     endpoint = FakeEndpoint(
         [
-            _completion('{"s1": {"quote": "The mayor', finish_reason="length"),
+            _completion('{"s1": {"opening": "The mayor', finish_reason="length"),
             _completion(_answer(first.text)),
             _completion(_answer(second.text)),
         ]

@@ -12,7 +12,12 @@ import pytest
 from summarizer import render_markdown
 from summarizer.briefing.assemble import assemble
 from summarizer.briefing.key_points import key_points
-from summarizer.extraction.drafts import response_model_for, sentence_key
+from summarizer.extraction.drafts import (
+    figure_choices,
+    opening_of,
+    response_model_for,
+    sentence_key,
+)
 from summarizer.extraction.extract import extract_article
 from summarizer.grounding.ground import ground_extraction, grounded_counted
 from summarizer.grounding.statement_check import statement_problem
@@ -98,12 +103,12 @@ ARTICLES = [
 
 
 def _invented(text: str) -> dict[str, Any]:
-    """The model at its worst: every sentence's quote verbatim, every other field made up."""
+    """The model at its worst: every sentence's opening right, every other field made up."""
     sentences = split_sentences(text)
     answer: dict[str, Any] = {}
     for number, sentence in enumerate(sentences, start=1):
         entry: dict[str, Any] = {
-            "quote": sentence.text,
+            "opening": opening_of(sentence.text),
             "claimant": "Fire Chief Ana Ruiz",
             "subject": "The president",
             "predicate": "resigned",
@@ -111,14 +116,9 @@ def _invented(text: str) -> dict[str, Any]:
             "stance": "asserted",
             "events": [],
         }
-        if sentence.has_figure:
-            entry["quantity"] = {
-                "text": "40",
-                "unit": "homes",
-                "counted": "homes flooded in Lowmarsh, Alberta, Canada",
-            }
-        if sentence.has_time:
-            entry["date"] = None
+        figures = figure_choices(sentence.text)
+        if len(figures) > 1:
+            entry["figure"] = figures[-1]
         answer[sentence_key(number)] = entry
     response_model_for(sentences).model_validate(answer)
     return answer
@@ -189,8 +189,9 @@ def test_an_invented_statement_backed_by_real_quotes_is_never_shown() -> None:
     assert any(
         point.line.text == shared and point.sources == [1, 2] for point in briefing.key_points
     )
+    # What a figure counts is read from its sentence, whatever the model's predicate says.
     counted = {c.quantity.counted for c in briefing.claims if c.quantity is not None}
-    assert counted == {"homes flooded in Lowmarsh"}
+    assert counted == {"homes flooded", "metres"}
 
 
 def test_a_sentence_its_article_repeats_is_grounded_at_its_own_place() -> None:

@@ -30,7 +30,7 @@ from summarizer.models import (
     Source,
 )
 from summarizer.runtime.collector import cycle_collection_paused
-from summarizer.text.figures import CASUALTY_WORDS, FigureContext, figure_context
+from summarizer.text.figures import CASUALTY_WORDS, FigureContext, figure_context, plural
 from summarizer.text.numbers import figure_spans, read_figure
 from summarizer.text.word_keys import is_reporting_verb
 
@@ -285,7 +285,6 @@ def _slot_label(slot: tuple[str, str]) -> str:
     noun, measure = slot
     if not measure:
         return noun
-    plural = noun if noun in {"people", "troops"} else f"{noun}s"
     if measure == "casualty":
-        return f"{plural} killed, injured or hospitalised"
-    return f"{plural} {measure}"
+        return f"{plural(noun)} killed, injured or hospitalised"
+    return f"{plural(noun)} {measure}"

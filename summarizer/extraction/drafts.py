@@ -2,17 +2,19 @@
 
 Measured on the embedded 1.5B model under a grammar: a free list of claims came back
 empty, with one item, or with one claim repeated fifteen times. One required entry per
-sentence, opened by the sentence itself pinned as a constant, keeps the model aligned
-with the text and makes it consider every sentence once. (Without the pinned sentence
+sentence, opened by the sentence's first words pinned as a constant, keeps the model
+aligned with the text and makes it consider every sentence once. (Without a pinned opening
 the model drifted: its entry "s6" described sentence 8, and it wrote the whole clause as
-the subject.) Optional objects are skipped by a small model, so a sentence that states a
-figure gets a required `quantity`, decided by deterministic code.
+the subject.) The whole sentence was pinned before: 21% of every answer's tokens, forced
+but each still a forward pass; its first words anchor the entry as well (docs/performance.md
+has the gold check before and after).
 
 Every output token costs a forward pass, so beyond that anchor the model writes only what
-code cannot know: who says it, the fact in three parts, one stance, what a figure counts
-and which figure it is, the event type and date. The figure's exact text, numbers and
-qualifier are read from the sentence (numbers.py), so a loosely quoted figure is read,
-not re-asked.
+code cannot know: who says it, the fact in three parts, one stance and the events. A
+figure's text, numbers, qualifier and what it counts are read from the sentence
+(numbers.py, figures.py); of a sentence with several figures the model picks the one its
+fact is about, from the sentence's own figure phrases. Dates are read from the sentence
+(dates.py): asked for one, the model answered null every time.
 """
 
 from __future__ import annotations
@@ -29,13 +31,13 @@ from pydantic import (
     Field,
     ValidationError,
     create_model,
-    field_validator,
     model_validator,
 )
 from pydantic.json_schema import model_json_schema
 from pydantic_core import PydanticCustomError
 
-from summarizer.models import PARTIAL_DATE_PATTERN, Certainty, EventType, Polarity
+from summarizer.models import Certainty, EventType, Polarity
+from summarizer.text.numbers import figure_spans
 from summarizer.text.sentences import Sentence
 
 # Happenings one sentence may report ("arrested and charged" is two).
@@ -49,23 +51,14 @@ STANCES: dict[str, tuple[Certainty, Polarity]] = {
     "possible": ("possible", "asserted"),
     "denied": ("certain", "denied"),
 }
-_PARTIAL_DATE = re.compile(PARTIAL_DATE_PATTERN)
-
-
-def _check_date(value: str | None) -> str | None:
-    if value is not None and not _PARTIAL_DATE.match(value):
-        raise ValueError(f"date {value!r} must be YYYY-MM-DD, YYYY-MM or YYYY, or null")
-    return value
+# How many of a sentence's words open its entry: enough to tell the sentences of a chunk
+# apart and point the model at the right one, a third of a whole sentence's tokens.
+OPENING_WORDS = 5
+_WORDS = re.compile(r"\S+")
 
 
 class _Draft(BaseModel):
     model_config = ConfigDict(extra="ignore")
-
-
-class QuantityDraft(_Draft):
-    text: str = Field(description="The figure as written, e.g. 'at least 300 homes'.")
-    unit: str
-    counted: str = Field(description="What is counted, e.g. 'homes flooded'.")
 
 
 class Happening(_Draft):
@@ -76,9 +69,9 @@ class Happening(_Draft):
 
 
 class SentenceDraft(_Draft):
-    """The facts of one sentence; `quote` is the sentence itself, pinned per sentence."""
+    """The facts of one sentence; `opening` is the sentence's first words, pinned per sentence."""
 
-    quote: str
+    opening: str
     claimant: str = Field(description="Who the sentence names as its source, or 'unattributed'.")
     subject: str
     predicate: str
@@ -88,17 +81,9 @@ class SentenceDraft(_Draft):
 
 
 class _Figure(_Draft):
-    """Present on sentences that state a figure: the quantity is required."""
+    """Present on sentences with several figures: the one the fact is about."""
 
-    quantity: QuantityDraft
-
-
-class _Dated(_Draft):
-    """Present on sentences that say when: the date of what they report."""
-
-    date: str | None = Field(default=None, pattern=PARTIAL_DATE_PATTERN)
-
-    _date = field_validator("date")(_check_date)
+    figure: str = Field(description="The figure the fact is about, as the sentence writes it.")
 
 
 class _ChunkFacts(_Draft, ResponseSchema):
@@ -109,19 +94,21 @@ class _ChunkFacts(_Draft, ResponseSchema):
     request: both cost more client time than sending the request itself.
     """
 
-    # The chunk's sentences, in order: entry sN must quote the Nth exactly. Set on each
-    # chunk's own model (see response_model_for); the JSON Schema pins them as constants.
-    pinned: ClassVar[tuple[str, ...]] = ()
+    # The chunk's sentences, in order: entry sN must open with the Nth's first words. Set on
+    # each chunk's own model (see response_model_for); the JSON Schema pins the openings as
+    # constants and offers each sentence's own words and figures.
+    sentences: ClassVar[tuple[str, ...]] = ()
 
     @model_validator(mode="after")
-    def _quotes_are_the_sentences(self) -> Self:
-        for index, text in enumerate(self.pinned, start=1):
+    def _openings_are_the_sentences(self) -> Self:
+        for index, text in enumerate(self.sentences, start=1):
             key = sentence_key(index)
-            if getattr(self, key).quote != text:
+            expected = opening_of(text)
+            if getattr(self, key).opening != expected:
                 raise PydanticCustomError(
                     "literal_error",
-                    "{key}.quote should be exactly {expected}",
-                    {"key": key, "expected": repr(text)},
+                    "{key}.opening should be exactly {expected}",
+                    {"key": key, "expected": repr(expected)},
                 )
         return self
 
@@ -130,6 +117,20 @@ class _ChunkFacts(_Draft, ResponseSchema):
         if args or kwargs:
             return super().model_json_schema(*args, **kwargs)
         return schema_of(cls)
+
+
+def opening_of(sentence: str) -> str:
+    """The sentence's first `OPENING_WORDS` words, as written: the constant its entry opens with."""
+    words = list(_WORDS.finditer(sentence))
+    if len(words) <= OPENING_WORDS:
+        return sentence
+    return sentence[: words[OPENING_WORDS - 1].end()]
+
+
+def figure_choices(sentence: str) -> tuple[str, ...]:
+    """The figure phrases of a sentence, each once, in order: the choices its entry offers
+    when there are two or more (with one, the figure is known without asking)."""
+    return tuple(dict.fromkeys(sentence[start:end] for start, end in figure_spans(sentence)))
 
 
 # Words that never name a happening: articles, pronouns, auxiliaries, prepositions.
@@ -158,50 +159,53 @@ def sentence_key(index: int) -> str:
 def response_model_for(sentences: Sequence[Sentence]) -> type[BaseModel]:
     """A response model with one required entry per sentence, in the sentences' order.
 
-    Each entry's quote is pinned to its sentence. Sentences with a figure must carry a
-    quantity; sentences that say when carry an event type (or "none") and a date.
+    Each entry opens with its sentence's first words, pinned. A sentence with several
+    figures also names the one its fact is about.
     """
-    return _model_for(tuple((s.text, s.has_figure, s.has_time) for s in sentences))
+    return _model_for(tuple(s.text for s in sentences))
 
 
 # Bounded: every chunk's model is new (its sentences are pinned), a long run makes thousands.
 @lru_cache(maxsize=256)
-def _model_for(shape: tuple[tuple[str, bool, bool], ...]) -> type[_ChunkFacts]:
-    # A subclass of the model for the chunk's shape (which sentences have a figure or a
-    # time), which is built once: a model built from scratch per chunk, with each quote
-    # a Literal, cost 3 ms of client time per request (docs/performance.md).
-    shaped = _shaped_model(tuple((has_figure, has_time) for _, has_figure, has_time in shape))
-    pinned = tuple(text for text, _, _ in shape)
-    namespace = {"__module__": __name__, "__qualname__": shaped.__qualname__, "pinned": pinned}
+def _model_for(sentences: tuple[str, ...]) -> type[_ChunkFacts]:
+    # A subclass of the model for the chunk's shape (which sentences have several figures),
+    # which is built once: a model built from scratch per chunk, with each opening a
+    # Literal, cost 3 ms of client time per request (docs/performance.md).
+    shaped = _shaped_model(tuple(len(figure_choices(text)) > 1 for text in sentences))
+    namespace = {
+        "__module__": __name__,
+        "__qualname__": shaped.__qualname__,
+        "sentences": sentences,
+    }
     metaclass: Any = type(shaped)
     return cast(type[_ChunkFacts], metaclass(shaped.__name__, (shaped,), namespace))
 
 
 @lru_cache(maxsize=64)
-def _shaped_model(flags: tuple[tuple[bool, bool], ...]) -> type[_ChunkFacts]:
+def _shaped_model(several_figures: tuple[bool, ...]) -> type[_ChunkFacts]:
     fields: dict[str, Any] = {
-        sentence_key(index): (_entry_model(index, has_figure, has_time), ...)
-        for index, (has_figure, has_time) in enumerate(flags, start=1)
+        sentence_key(index): (_entry_model(index, figures), ...)
+        for index, figures in enumerate(several_figures, start=1)
     }
     return create_model("ChunkFacts", __base__=_ChunkFacts, **fields)
 
 
 @cache
-def _entry_model(index: int, has_figure: bool, has_time: bool) -> type[_Draft]:
-    bases: tuple[type[_Draft], ...] = (SentenceDraft,)
-    if has_figure:
-        bases += (_Figure,)
-    if has_time:
-        bases += (_Dated,)
-    return create_model(f"Sentence{index}", __base__=_combined(bases), quote=(str, ...))
+def _entry_model(index: int, several_figures: bool) -> type[_Draft]:
+    base = _WithFigure if several_figures else SentenceDraft
+    return create_model(f"Sentence{index}", __base__=base, opening=(str, ...))
+
+
+class _WithFigure(_Figure, SentenceDraft):
+    """A sentence's fields, then the figure: field order is generation order."""
 
 
 def valid_entries(entries: dict[str, Any], response_model: type[BaseModel]) -> dict[str, BaseModel]:
-    """Each sentence entry of an answer that is valid on its own, its quote its sentence.
+    """Each sentence entry of an answer that is valid on its own and opens its sentence.
 
     One bad entry does not lose the chunk's other sentences.
     """
-    pinned = response_model.pinned if issubclass(response_model, _ChunkFacts) else ()
+    sentences = response_model.sentences if issubclass(response_model, _ChunkFacts) else ()
     kept: dict[str, BaseModel] = {}
     for index, (key, field) in enumerate(response_model.model_fields.items()):
         entry_model = field.annotation
@@ -211,18 +215,12 @@ def valid_entries(entries: dict[str, Any], response_model: type[BaseModel]) -> d
             entry = entry_model.model_validate(entries.get(key))
         except ValidationError:
             continue
-        if index < len(pinned) and getattr(entry, "quote", None) != pinned[index]:
+        if index < len(sentences) and getattr(entry, "opening", None) != opening_of(
+            sentences[index]
+        ):
             continue
         kept[key] = entry
     return kept
-
-
-@cache
-def _combined(bases: tuple[type[_Draft], ...]) -> type[_Draft]:
-    if len(bases) == 1:
-        return bases[0]
-    # Field order is generation order: the sentence's own fields first, then the extras.
-    return type("".join(b.__name__.strip("_") for b in bases), tuple(reversed(bases)), {})
 
 
 @lru_cache(maxsize=256)
@@ -236,10 +234,11 @@ def schema_of(response_model: type[BaseModel]) -> dict[str, Any]:
 def _chunk_schema(response_model: type[_ChunkFacts]) -> dict[str, Any]:
     """The schema pydantic writes for the chunk's model, put together from its entries'.
 
-    Each quote is a constant, as pydantic writes a Literal (a grammar constant for
-    llama.cpp). pydantic's own generator took 1.8 ms for a three-sentence chunk, more than
-    sending its request; the entries' schemas are built once. tests/test_drafts.py holds
-    the result to pydantic's, byte for byte.
+    Each opening is a constant, as pydantic writes a Literal (a grammar constant for
+    llama.cpp), and the words and figures a sentence offers are its own. pydantic's own
+    generator took 1.8 ms for a three-sentence chunk, more than sending its request; the
+    entries' schemas are built once. tests/test_drafts.py holds the result to pydantic's,
+    byte for byte.
     """
     definitions: dict[str, Any] = {}
     properties: dict[str, Any] = {}
@@ -247,18 +246,28 @@ def _chunk_schema(response_model: type[_ChunkFacts]) -> dict[str, Any]:
         entry_model = cast(type[BaseModel], field.annotation)
         entry = dict(_entry_schema(entry_model))
         entry_definitions = dict(entry.pop("$defs", {}))
-        if index < len(response_model.pinned):
-            sentence = response_model.pinned[index]
-            quote = {"const": sentence, **entry["properties"]["quote"]}
-            entry["properties"] = {**entry["properties"], "quote": quote}
+        if index < len(response_model.sentences):
+            sentence = response_model.sentences[index]
+            own = dict(entry["properties"])
+            own["opening"] = {"const": opening_of(sentence), **own["opening"]}
+            if "figure" in own:
+                own["figure"] = _pinned_choices(own["figure"], figure_choices(sentence))
             words = event_words(sentence)
             if words:
                 # Each sentence offers its own words: a Happening model of its own.
                 name = f"{Happening.__name__}{index + 1}"
                 happening = entry_definitions.pop(Happening.__name__)
-                definitions[name] = _pinned_words(happening, name, words)
-                events = {**entry["properties"]["events"], "items": {"$ref": f"#/$defs/{name}"}}
-                entry["properties"] = {**entry["properties"], "events": events}
+                definitions[name] = {
+                    "properties": {
+                        **happening["properties"],
+                        "word": _pinned_choices(happening["properties"]["word"], words),
+                    },
+                    "required": happening["required"],
+                    "title": name,
+                    "type": "object",
+                }
+                own["events"] = {**own["events"], "items": {"$ref": f"#/$defs/{name}"}}
+            entry["properties"] = own
         definitions.update(entry_definitions)
         definitions[entry_model.__name__] = entry
         properties[key] = {"$ref": f"#/$defs/{entry_model.__name__}"}
@@ -271,21 +280,15 @@ def _chunk_schema(response_model: type[_ChunkFacts]) -> dict[str, Any]:
     }
 
 
-def _pinned_words(happening: dict[str, Any], name: str, words: Sequence[str]) -> dict[str, Any]:
-    # As pydantic writes a subclass whose `word` is a Literal: one value is a constant
-    # (written first), several an enum (written after the description).
-    word = {key: value for key, value in happening["properties"]["word"].items() if key != "type"}
-    if len(words) == 1:
-        pinned = {"const": words[0], **word, "type": "string"}
-    else:
-        pinned = {"description": word.pop("description"), "enum": list(words), **word}
-        pinned["type"] = "string"
-    return {
-        "properties": {**happening["properties"], "word": pinned},
-        "required": happening["required"],
-        "title": name,
-        "type": "object",
-    }
+def _pinned_choices(field: dict[str, Any], choices: Sequence[str]) -> dict[str, Any]:
+    # As pydantic writes a string field that is a Literal: one value is a constant (written
+    # first), several an enum (written after the description).
+    rest = {key: value for key, value in field.items() if key != "type"}
+    if len(choices) == 1:
+        return {"const": choices[0], **rest, "type": "string"}
+    pinned = {"description": rest.pop("description"), "enum": list(choices), **rest}
+    pinned["type"] = "string"
+    return pinned
 
 
 @cache

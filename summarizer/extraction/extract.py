@@ -46,6 +46,7 @@ from summarizer.runtime.llm import (
 from summarizer.runtime.usage import UsageMeter
 from summarizer.storage.cache import ResponseCache
 from summarizer.text.dates import date_named_in
+from summarizer.text.figures import figure_context
 from summarizer.text.hedges import bounded_certainty
 from summarizer.text.numbers import read_figure
 from summarizer.text.sentences import Sentence, split_sentences
@@ -81,8 +82,9 @@ async def extract_article(
                 continue
             claim = _claim(article, answer.chunk, sentence, draft)
             claims.append(claim)
-            named = date_named_in(sentence.text, article.published)
-            events += _events(claim, draft, named, event_words(sentence.text))
+            # The date the sentence names (dates.py): asked for one, the model said null.
+            date = date_named_in(sentence.text, article.published)
+            events += _events(claim, draft, date, event_words(sentence.text))
     return ArticleExtraction(
         article_id=article.id,
         claims=claims,
@@ -262,7 +264,7 @@ def _claim(article: Article, chunk: Chunk, sentence: Sentence, draft: Any) -> Cl
         claimant=draft.claimant.strip() or "unattributed",
         certainty=bounded_certainty(certainty, sentence.text),
         polarity=polarity,
-        quantity=_quantity(sentence, getattr(draft, "quantity", None)),
+        quantity=_quantity(sentence, draft),
         evidence=[
             # Where the sentence was read: grounding checks it there first, so a sentence
             # an article repeats is grounded at its own place, not the first one.
@@ -279,32 +281,30 @@ def _claim(article: Article, chunk: Chunk, sentence: Sentence, draft: Any) -> Cl
 
 
 def _quantity(sentence: Sentence, draft: Any) -> Quantity | None:
-    """The figure the model pointed at, as the sentence writes it (see numbers.py)."""
-    if draft is None:
-        return None
-    figure = read_figure(sentence.text, draft.text)
+    """The sentence's figure (of several, the one the model picked), read from the sentence:
+    its text and numbers (numbers.py), and what it counts and how (figures.py)."""
+    figure = read_figure(sentence.text, getattr(draft, "figure", ""))
     if figure is None:
         return None
+    context = figure_context(figure.text, sentence.text, verb=draft.predicate)
     return Quantity(
         text=figure.text,
         value=figure.value,
         low=figure.low,
         high=figure.high,
-        unit=draft.unit.strip() or None,
-        counted=draft.counted.strip(),
+        unit=context.noun or None,
+        counted=context.counted or figure.text,
         qualifier=figure.qualifier,
     )
 
 
-def _events(claim: Claim, draft: Any, named: str | None, candidates: Sequence[str]) -> list[Event]:
+def _events(claim: Claim, draft: Any, date: str | None, candidates: Sequence[str]) -> list[Event]:
     """One event per happening the model named by one of the sentence's own words.
 
     The schema offers only the sentence's words; a word from elsewhere (an endpoint that
     does not enforce the schema) names nothing in the text, so it makes no event. The verb
     of the model's own predicate names one too, if the sentence has that word.
     """
-    # The date the sentence itself names wins over the model's guess (see dates.py).
-    date = named if named is not None else getattr(draft, "date", None)
     events: list[Event] = []
     seen: set[str] = set()
     for happening in [*draft.events, *_predicate_happening(draft.predicate, candidates)]:

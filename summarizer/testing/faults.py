@@ -66,7 +66,7 @@ class FaultKind(StrEnum):
     INVENTED = "invented"
     """HTTP 200, valid, every free field made up (`INVENTED_WORDS`) beside true quotes."""
     INVENTED_QUOTE = "invented_quote"
-    """HTTP 200, every entry quoting a sentence the article does not hold."""
+    """HTTP 200, every entry opening with words the article does not hold."""
     CONTEXT_EXCEEDED = "context_exceeded"
     """HTTP 400 `context_length_exceeded`, as OpenAI words it."""
     UNAUTHORIZED = "unauthorized"
@@ -244,5 +244,5 @@ def spoiled_answer(kind: FaultKind, instance: Any) -> tuple[str, str]:
         elif kind is FaultKind.INVENTED:
             entry.update(INVENTED_WORDS)
         elif kind is FaultKind.INVENTED_QUOTE:
-            entry["quote"] = _INVENTED_QUOTE
+            entry["opening"] = _INVENTED_QUOTE
     return json.dumps(instance, ensure_ascii=False), "stop"

@@ -36,11 +36,12 @@ _CANONICAL_NOUNS = {
 _PARTITIVES = frozenset("members member units unit contingents contingent groups group".split())
 _SKIPPED = QUALIFIER_WORDS | frozenset("of the a an as many much its their his her elite".split())
 _IRREGULAR_VERBS = frozenset("sent left fled hurt dead died lost held made built".split())
-# Words that end the noun phrase a figure opens: "12,000 North Korean troops | have been".
+# Words that end the noun phrase a figure opens: "12,000 North Korean troops | have been",
+# "two metres | overnight".
 PHRASE_END = frozenset(
     "of have has had were was are is be been being will would could may might to in into on at "
     "from for with by and or but that which who since after before during across among "
-    "said says according".split()
+    "said says according overnight today yesterday tonight tomorrow earlier later".split()
 )
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")
 # Verbs that measure the same thing: troops "sent", "dispatched" or "deployed" are one slot.
@@ -68,6 +69,11 @@ class FigureContext:
         if first in CASUALTY_WORDS:
             return (self.noun, "casualty")
         return (self.noun, _CANONICAL_VERBS.get(first, first))
+
+    @property
+    def counted(self) -> str:
+        """What the figure counts, in words ("tonnes leaked"); empty if the sentence says not."""
+        return " ".join(filter(None, [plural(self.noun) if self.noun else "", *self.measures[:1]]))
 
     @property
     def casualty_measures(self) -> frozenset[str]:
@@ -160,6 +166,11 @@ def _is_measuring_verb(word: str) -> bool:
         or word in _IRREGULAR_VERBS
         or (len(word) > 3 and word.endswith("ed"))
     )
+
+
+def plural(noun: str) -> str:
+    """The plural of a noun as `figure_context` names it (canonical, singular)."""
+    return noun if noun in {"people", "troops"} else f"{noun}s"
 
 
 def _canonical(word: str) -> str:
