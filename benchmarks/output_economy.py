@@ -10,9 +10,14 @@ counted with the model's tokenizer (needs `cited-briefing[embedded]`).
 
 - prompt overhead: prompt tokens sent beyond the article text (system prompt, template,
   sentence numbering, and whole conversations re-sent by re-asks);
-- output tokens per claim: every completion token, re-asks included, / claims extracted.
+- output tokens per claim: every completion token, re-asks included, / claims extracted;
+- what the answers are made of: each field's tokens (its key and punctuation included) over
+  the last answer of every chunk, written as the model writes JSON (`{"s1": {"key": ...`),
+  so roughly what it decoded.
 
     python -m benchmarks.output_economy [--baseline a9c31db]
+
+A baseline other than the default writes `output_economy_<baseline>.json` and `.md`.
 
 Prints both columns and the change, and writes `output_economy.json` and `.md`.
 """
@@ -44,6 +49,7 @@ class Economy:
     article_tokens: int
     completion_tokens: int
     claims: int
+    tokens_by_field: dict[str, int]
 
     @property
     def prompt_overhead(self) -> int:
@@ -57,8 +63,8 @@ class Economy:
 def measure(cassette_text: str, count_tokens: Any) -> Economy:
     """Economy of one recorded run: every interaction, re-asks included."""
     exchanges = chat_exchanges(cassette_text, name=str(CASSETTE))
-    prompt = completion = article = reasks = claims = 0
-    last_answer_by_chunk: dict[str, int] = {}
+    prompt = completion = article = reasks = 0
+    last_answer_by_chunk: dict[str, dict[str, Any]] = {}
     for exchange in exchanges:
         request, response = exchange.request, exchange.response
         prompt += response["usage"]["prompt_tokens"]
@@ -70,16 +76,26 @@ def measure(cassette_text: str, count_tokens: Any) -> Economy:
             article += count_tokens("\n".join(_NUMBERED.findall(user)))
         # A chunk's claims are the entries of its last answer (after any re-ask).
         last_answer_by_chunk[user] = _entries(response)
-    claims = sum(last_answer_by_chunk.values())
-    return Economy(len(exchanges), reasks, prompt, article, completion, claims)
+    answers = list(last_answer_by_chunk.values())
+    claims = sum(len(entries) for entries in answers)
+    by_field: dict[str, int] = {}
+    for entries in answers:
+        for key, entry in entries.items():
+            by_field["the entries' own keys and braces"] = by_field.get(
+                "the entries' own keys and braces", 0
+            ) + count_tokens(f', "{key}": {{}}')
+            for field, value in entry.items():
+                written = json.dumps(value, ensure_ascii=False)
+                by_field[field] = by_field.get(field, 0) + count_tokens(f', "{field}": {written}')
+    return Economy(len(exchanges), reasks, prompt, article, completion, claims, by_field)
 
 
-def _entries(response: dict[str, Any]) -> int:
+def _entries(response: dict[str, Any]) -> dict[str, dict[str, Any]]:
     try:
         answer = json.loads(response["choices"][0]["message"]["content"])
     except (json.JSONDecodeError, KeyError, IndexError):
-        return 0
-    return sum(1 for value in answer.values() if isinstance(value, dict))
+        return {}
+    return {key: value for key, value in answer.items() if isinstance(value, dict)}
 
 
 def _tokenizer() -> Any:
@@ -147,9 +163,22 @@ def main(argv: list[str] | None = None) -> int:
             passed=after.output_per_claim < before.output_per_claim,
         ),
     ]
+    every_before = sum(before.tokens_by_field.values())
+    every_after = sum(after.tokens_by_field.values())
+    for field in sorted(
+        before.tokens_by_field.keys() | after.tokens_by_field.keys(),
+        key=lambda f: -max(before.tokens_by_field.get(f, 0), after.tokens_by_field.get(f, 0)),
+    ):
+        old, new = before.tokens_by_field.get(field, 0), after.tokens_by_field.get(field, 0)
+        figures.append(
+            Figure(
+                f"answer tokens in `{field}`",
+                f"{old:,} ({old / every_before:.0%}) -> {new:,} ({new / every_after:.0%})",
+            )
+        )
     print("\n".join(table_lines(figures)))
     write_report(
-        "output_economy",
+        "output_economy" if args.baseline == BASELINE_COMMIT else f"output_economy_{args.baseline}",
         title="Output economy: prompt overhead and output tokens per claim",
         about=(
             "The five example articles on the embedded model, as recorded in the end-to-end "

@@ -108,7 +108,7 @@ def test_an_answer_opening_every_sentence_validates() -> None:
     model = response_model_for(sentences)
     parsed = model.model_validate_json(json.dumps(_answer(sentences)), strict=True)
     assert [getattr(parsed, f"s{i}").opening for i in (1, 2, 3, 4)] == [
-        'The minister said "it\'s über',
+        "The minister said \"it's über",
         "About 1,500 troops left the",
         "Residents said 300 homes flooded.",
         "A path with a back\\slash",

@@ -14,7 +14,6 @@ import datetime as dt
 import email.utils
 import inspect
 import json
-import re
 import time
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field

@@ -1,7 +1,7 @@
 """Jump-forward decoding: text the grammar forces is evaluated in one batch, not token by token.
 
 Under a schema's grammar much of an answer has no alternative: every key, quote mark, brace
-and comma, and each entry's pinned sentence (about 22 tokens per claim). Decoded one
+and comma, and each entry's pinned opening (the sentence's first words). Decoded one
 forward pass each they cost what free choices cost; in one batch, less per token (SGLang's
 compressed finite-state machines, LMSYS 2024, do the same for JSON). On 2 cores a short
 batch is far from prompt speed, though: 72% fewer passes saved 24% of the examples'
@@ -40,7 +40,7 @@ from summarizer.runtime.embedded_server import JUMP_FORWARD_ENV
 from summarizer.runtime.llama_sampling import GrammarLastGreedy
 
 JUMP_FORWARD_LOG_PREFIX = "jump-forward:"
-# Longest forced text looked up at once; a pinned sentence is rarely longer. The rest, if
+# Longest forced text looked up at once; a run of keys and an opening is rarely longer. The rest, if
 # any, is proposed after the next sampled token.
 MAX_FORCED_BYTES = 1024
 # JSON from a schema's grammar allows an optional space around every `:`, `,` and bracket;
