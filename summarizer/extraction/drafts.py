@@ -5,7 +5,7 @@ empty, with one item, or with one claim repeated fifteen times. One required ent
 sentence, opened by the sentence's first words pinned as a constant, keeps the model
 aligned with the text and makes it consider every sentence once. (Without a pinned opening
 the model drifted: its entry "s6" described sentence 8, and it wrote the whole clause as
-the subject.) The whole sentence was pinned before: 21% of every answer's tokens, forced
+the subject.) The whole sentence was pinned before: 22% of every answer's tokens, forced
 but each still a forward pass; its first words anchor the entry as well (docs/performance.md
 has the gold check before and after).
 
@@ -52,7 +52,7 @@ STANCES: dict[str, tuple[Certainty, Polarity]] = {
     "denied": ("certain", "denied"),
 }
 # How many of a sentence's words open its entry: enough to tell the sentences of a chunk
-# apart and point the model at the right one, a third of a whole sentence's tokens.
+# apart and point the model at the right one, in under half a whole sentence's tokens.
 OPENING_WORDS = 5
 _WORDS = re.compile(r"\S+")
 
