@@ -98,3 +98,15 @@ def test_a_figure_is_read_from_its_sentence_where_the_model_points(
 
 def test_a_sentence_without_a_figure_has_none() -> None:
     assert read_figure("The river rose.", "300 homes") is None
+
+
+def test_a_predicate_that_repeats_the_figure_does_not_cut_its_noun() -> None:
+    sentence = (
+        "However, Russia's battlefield losses, north of half a million soldiers, demand more."
+    )
+    repeated = figure_context("half a million soldiers", sentence, verb="north of half a million")
+    assert repeated.slot == ("troops", "casualty")
+    # A predicate that is the verb after the figure still ends its phrase.
+    assert figure_context("800 people live", "About 800 people live here.", verb="live").noun == (
+        "people"
+    )

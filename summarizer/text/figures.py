@@ -92,7 +92,9 @@ def figure_context(figure_text: str, sentence: str, *, verb: str = "") -> Figure
     position = lowered.find(figure_text.lower())
     verb_words = [w.lower() for w in _WORD.findall(verb)]
     figure_words = [w.lower() for w in _WORD.findall(figure_text)]
-    if verb_words:
+    # A predicate that repeats the figure ("north of half a million soldiers") is not the
+    # verb after it: cut there, the phrase would lose its noun.
+    if verb_words and figure_text.split()[0].lower() not in verb.lower().split():
         cut = next((i for i, w in enumerate(figure_words) if w in verb_words), len(figure_words))
         figure_words = figure_words[:cut]
     after = _WORD.findall(lowered[position + len(figure_text) :]) if position >= 0 else []
