@@ -4,18 +4,20 @@ Under a schema's grammar much of an answer has no alternative: every key, quote 
 and comma, and each entry's pinned opening (the sentence's first words). Decoded one
 forward pass each they cost what free choices cost; in one batch, less per token (SGLang's
 compressed finite-state machines, LMSYS 2024, do the same for JSON). On 2 cores a short
-batch is far from prompt speed, though: 72% fewer passes saved 24% of the examples'
-briefing (docs/performance.md).
+batch is far from prompt speed, though (docs/performance.md).
 
 After each sampled token, the grammar is probed byte by byte (a copy of it; 256 one-byte
 tokens per step, asked in one call) for as long as it admits exactly one next byte. That
-text, tokenized once, is proposed: `adapters.llama_cpp_internals` evaluates it in the same
-batch as the sampled token and samples at every position, keeping a proposed token only
-where the sampler picks it. So every token is the greedy pick at its position; where the
-model would have split the forced text into other tokens, its own token is taken and the
-rest of the batch dropped (counted as proposed but not accepted). A batch's logits are not
-bit for bit those of one token at a time, though, so a near tie in free text may go the
-other way (measured in docs/performance.md).
+text, tokenized once, is evaluated in the same batch as the sampled token and written as
+it is (`adapters.llama_cpp_internals`): only the batch's last position gets logits, for the
+next free choice. The text is the grammar's, so it is what one token at a time would
+write. Its tokens could split it otherwise than the model would: when the sampler checked
+every forced token, 3% were not its pick, nearly all a bracket the model writes together
+with the choice after it (` [{"`, ` []`), so a run that stops before such a choice leaves
+its last token to the model. Where the grammar leaves a space open after `:` or `,`, the
+run goes on with the space the model writes there; JSON reads the same either way. A
+batch's logits are not bit for bit those of one token at a time, either, so a near tie in
+free text may go the other way (docs/performance.md).
 
 Each generation writes one line to the server's log (`JUMP_FORWARD_LOG_PREFIX`), which the
 benchmark reads. `SUMMARIZER_JUMP_FORWARD=off` in the server's environment turns it off.
@@ -41,14 +43,16 @@ from summarizer.runtime.llama_sampling import GrammarLastGreedy
 
 JUMP_FORWARD_LOG_PREFIX = "jump-forward:"
 # Longest forced text looked up at once; a run of keys and an opening is rarely longer. The rest, if
-# any, is proposed after the next sampled token.
+# any, is drafted after the next sampled token.
 MAX_FORCED_BYTES = 1024
 # JSON from a schema's grammar allows an optional space around every `:`, `,` and bracket;
 # the model writes one after `:` and `,` only (`{"key": "value", "next": [...]}`), so a run
-# goes on through each such choice as the model makes it: a guess, which the sampler checks
-# like any other proposed token.
+# goes on through each such choice as the model makes it (whitespace: the entries are the
+# same either way).
 _SPACE = ord(" ")
 _SPACED = (b":", b",")
+# The bytes of JSON's structure between values.
+_PUNCTUATION = frozenset(b' {}[],:"')
 _OFF = frozenset({"0", "off", "false", "no"})
 
 
@@ -58,7 +62,7 @@ def jump_forward_enabled(environment: Mapping[str, str]) -> bool:
 
 
 class ForcedRuns:
-    """Proposes the grammar's forced text after each token (a `Drafter`)."""
+    """Drafts the grammar's forced text after each token (a `Drafter`)."""
 
     def __init__(self, llama: Llama, tokens_of_bytes: npt.NDArray[np.int32]) -> None:
         self._llama = llama
@@ -68,13 +72,15 @@ class ForcedRuns:
         if not isinstance(sampler, GrammarLastGreedy) or not len(context):
             return []
         written = self._llama.detokenize([int(context[-1])])
+        stopped_at: list[npt.NDArray[np.intp]] = []
 
         def spaced_as_the_model_writes(found: bytes, allowed: npt.NDArray[np.intp]) -> int | None:
-            if len(allowed) != 2 or _SPACE not in allowed:
-                return None
-            if (written + found)[-1:] in _SPACED:
-                return _SPACE
-            return int(allowed[0] if allowed[1] == _SPACE else allowed[1])
+            if len(allowed) == 2 and _SPACE in allowed:
+                if (written + found)[-1:] in _SPACED:
+                    return _SPACE
+                return int(allowed[0] if allowed[1] == _SPACE else allowed[1])
+            stopped_at.append(allowed)
+            return None
 
         forced = _whole_characters(
             sampler.forced_bytes(
@@ -83,8 +89,14 @@ class ForcedRuns:
         )
         if not forced:
             return []
-        proposed = self._llama.tokenize(forced, add_bos=False, special=False)
-        return [int(token) for token in proposed[:room]]
+        tokens = [
+            int(token) for token in self._llama.tokenize(forced, add_bos=False, special=False)
+        ]
+        if stopped_at and _PUNCTUATION.issuperset(int(byte) for byte in stopped_at[-1]):
+            # Before a choice of brackets the model writes one token over both sides (` [{"`,
+            # ` []`, `"},`): its last forced token is left for the model to write.
+            tokens = tokens[:-1]
+        return tokens[:room]
 
     def done(self, decoding: BatchedDecoding) -> None:
         print(log_line(decoding), file=sys.stderr, flush=True)

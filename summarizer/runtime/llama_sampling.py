@@ -56,7 +56,7 @@ class GrammarLastGreedy:
         token = int(np.argmax(logits))
         if not self._grammar.allows(token, float(logits[token])):
             token = self._grammar.best_allowed(logits)
-        self._accept(token)
+        self.accept(token)
         return token
 
     def _penalized(self, logits: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
@@ -69,7 +69,8 @@ class GrammarLastGreedy:
         penalized[tokens] = values.astype(np.float32)
         return penalized
 
-    def _accept(self, token: int) -> None:
+    def accept(self, token: int) -> None:
+        """Advance past `token`, sampled here or written without sampling (forced text)."""
         self._grammar.accept(token)
         if self._recent.maxlen:
             if len(self._recent) == self._recent.maxlen:

@@ -5,9 +5,9 @@ for grammar-constrained requests at temperature 0: the same tokens, without test
 whole vocabulary against the grammar on every token.
 
 Jump-forward decoding (summarizer/runtime/jump_forward.py): text the grammar forces is
-evaluated in one batch after the sampled token, the sampler checking each position, so
-greedy requests get the same tokens in fewer forward passes. `SUMMARIZER_JUMP_FORWARD=off`
-in the server's environment turns it off.
+evaluated in one batch after the sampled token and written without sampling, so greedy
+requests get the same text in fewer forward passes. `SUMMARIZER_JUMP_FORWARD=off` in the
+server's environment turns it off.
 
 Grammar escaping:
 llama-cpp-python 0.3.36 turns a JSON Schema into a GBNF grammar but escapes only `"`,
@@ -38,7 +38,7 @@ from summarizer.runtime.adapters.llama_cpp_internals import (
     GrammarFilter,
     Sampler,
     SamplerRequest,
-    decode_proposed_tokens_in_batches,
+    decode_forced_tokens_in_batches,
     escape_backslashes_in_grammar_literals,
     no_control_characters_in_grammar_strings,
     replace_sampler,
@@ -68,7 +68,7 @@ def _grammar_last_greedy(request: SamplerRequest) -> Sampler | None:
 
 def _jump_forward() -> Callable[[], None]:
     """Decode the text greedy grammar requests are forced to write in batches; returns the undo."""
-    return decode_proposed_tokens_in_batches(JumpForward())
+    return decode_forced_tokens_in_batches(JumpForward())
 
 
 def main() -> None:

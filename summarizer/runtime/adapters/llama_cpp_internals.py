@@ -6,8 +6,9 @@
 - a sampler chain holding only a grammar (`_internals.LlamaSampler`), asked through the raw
   C API (`llama_sampler_apply` and `llama_sampler_accept` over `llama_token_data_array`s),
   and the logits of the context (`llama_get_logits_ith`);
-- `Llama.generate` and `Llama.eval`, wrapped so that tokens proposed ahead (jump-forward
-  decoding) are evaluated in the sampled token's batch, with logits at every position;
+- `Llama.generate`, `Llama.eval` and `Llama.sample`, wrapped so that tokens that must
+  follow (jump-forward decoding) are evaluated in the sampled token's batch and written
+  without sampling;
 - the server's entry point (`python -m llama_cpp.server`).
 
 Written for llama-cpp-python 0.3.36 (the `embedded` extra pins it); checked when this module
@@ -19,9 +20,10 @@ from __future__ import annotations
 
 import ctypes
 import re
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -42,13 +44,14 @@ LLAMA_CPP_PYTHON.require()
 __all__ = [
     "BatchedDecoding",
     "Drafter",
+    "ForcingSampler",
     "GrammarFilter",
     "Llama",
     "LlamaGrammar",
     "Sampler",
     "SamplerRequest",
     "byte_tokens",
-    "decode_proposed_tokens_in_batches",
+    "decode_forced_tokens_in_batches",
     "escape_backslashes_in_grammar_literals",
     "logits_at",
     "no_control_characters_in_grammar_strings",
@@ -282,10 +285,11 @@ class BatchedDecoding:
 
     Attributes:
         tokens: Output tokens the generation produced.
-        proposed: Tokens proposed ahead and evaluated in a batch.
-        accepted: Proposed tokens the sampler picked at their position: decoded in a batch,
-            without a forward pass of their own.
-        batches: Forward passes over the sampled token and proposed tokens after it.
+        proposed: Forced tokens evaluated in a batch after a sampled token.
+        accepted: Forced tokens taken as written, without sampling: decoded in a batch,
+            without a forward pass of their own (all proposed ones, unless the generation
+            stopped within a batch).
+        batches: Forward passes over a sampled token and forced tokens after it.
     """
 
     tokens: int = 0
@@ -299,12 +303,18 @@ class BatchedDecoding:
         return self.tokens - self.accepted
 
 
+class ForcingSampler(Sampler, Protocol):
+    """A sampler that can be advanced past a token it did not choose."""
+
+    def accept(self, token: int) -> None: ...
+
+
 class Drafter(Protocol):
-    """Proposes, after each sampled token, the tokens expected to follow it."""
+    """Gives, after each sampled token, the tokens that must follow it."""
 
     def draft(self, sampler: Any, tokens: npt.NDArray[np.intc], room: int) -> list[int]:
-        """At most `room` tokens likely to follow `tokens` (the prompt and the output so far,
-        every one of which `sampler` has taken)."""
+        """At most `room` tokens that must follow `tokens` (the prompt and the output so
+        far, every one of which `sampler` has taken)."""
         ...
 
     def done(self, decoding: BatchedDecoding) -> None:
@@ -312,112 +322,108 @@ class Drafter(Protocol):
         ...
 
 
-def decode_proposed_tokens_in_batches(
+def decode_forced_tokens_in_batches(
     drafter_for: Callable[[Llama, dict[str, Any]], Drafter | None],
 ) -> Callable[[], None]:
-    """Evaluate the tokens a drafter proposes in the same batch as the sampled token.
+    """Evaluate the tokens a drafter says must follow in the same batch as the sampled
+    token, and write them without sampling.
 
-    llama-cpp-python's `generate` already verifies a draft model's tokens: it samples at
-    every position of the batch and, at the first token the sampler does not pick, keeps
-    the sampler's token and drops the rest of the batch from the KV cache. So every token
-    written is the sampler's pick at its position (on a batch's logits, which llama.cpp's
-    CPU kernels compute slightly apart from one token's: docs/performance.md). Its draft
-    models need `logits_all` (the logits of
-    every prompt token, n_ctx x 151,936 floats, kept); here only the positions of a
-    proposed batch get logits, the prompt's last position as before.
+    llama-cpp-python's `generate` runs a draft model's tokens in the sampled token's batch
+    and samples at each of their positions, which needs every position's logits. Tokens
+    that must follow need no sampling: they are taken as drafted and the sampler is only
+    advanced past them (`ForcingSampler.accept`), so a batch gets logits at its last
+    position only, as a prompt does. A row of logits is a product with the 151,936 x 1,536
+    output weights, about a quarter of a short batch's time (docs/performance.md).
 
     Args:
         drafter_for: Given the model and `generate`'s keyword arguments, the drafter of
             that generation, or None to generate as llama-cpp-python does.
 
     Returns:
-        A function that puts llama-cpp-python's own `generate` and `eval` back.
+        A function that puts llama-cpp-python's own `generate`, `eval` and `sample` back.
     """
     stock_generate = Llama.generate
     stock_eval = Llama.eval
-    batched: dict[int, BatchedDecoding] = {}
+    stock_sample = Llama.sample
+    forcing: dict[int, _Forced] = {}
 
     def generate(self: Llama, tokens: Any, **options: Any) -> Any:
         drafter = None if self.draft_model is not None else drafter_for(self, options)
         if drafter is None:
             return (yield from stock_generate(self, tokens, **options))
-        decoding = BatchedDecoding()
-        pending: list[int] = []
-        self.draft_model = _Proposals(self, drafter, decoding, pending)  # type: ignore[assignment]
-        batched[id(self)] = decoding
+        forced = _Forced(self, drafter)
+        self.draft_model = forced  # type: ignore[assignment]
+        forcing[id(self)] = forced
         stream = stock_generate(self, tokens, **options)
         try:
             sent: Any = None
             while True:
                 token = stream.send(sent)
-                decoding.tokens += 1
-                if pending and pending[0] == token:
-                    decoding.accepted += 1
-                    del pending[0]
-                else:
-                    pending.clear()
+                forced.decoding.tokens += 1
                 sent = yield token
         except StopIteration:
             return None
         finally:
             stream.close()
             self.draft_model = None
-            batched.pop(id(self), None)
-            drafter.done(decoding)
+            forcing.pop(id(self), None)
+            drafter.done(forced.decoding)
 
     def eval(self: Llama, tokens: Any) -> None:
-        decoding = batched.get(id(self))
-        proposals = self.draft_model
-        if decoding is None or not isinstance(proposals, _Proposals) or not proposals.batch_pending:
-            stock_eval(self, tokens)
-            return
-        proposals.batch_pending = False
-        decoding.batches += 1
-        _eval_with_logits_everywhere(self, tokens)
+        forced = forcing.get(id(self))
+        if forced is not None and forced.batch_pending:
+            forced.batch_pending = False
+            forced.decoding.batches += 1
+        stock_eval(self, tokens)
+
+    def sample(self: Llama, **options: Any) -> int:
+        forced = forcing.get(id(self))
+        if forced is None or not forced.queue:
+            token: int = stock_sample(self, **options)
+            return token
+        token = forced.queue.popleft()
+        forced.sampler.accept(token)
+        forced.decoding.accepted += 1
+        return token
 
     Llama.generate = generate  # type: ignore[method-assign,assignment]
     Llama.eval = eval  # type: ignore[method-assign]
+    Llama.sample = sample  # type: ignore[method-assign,assignment]
 
     def restore() -> None:
         Llama.generate = stock_generate  # type: ignore[method-assign]
         Llama.eval = stock_eval  # type: ignore[method-assign]
+        Llama.sample = stock_sample  # type: ignore[method-assign]
 
     return restore
 
 
-class _Proposals:
-    """Stands in for a draft model (`generate` calls it with the tokens so far)."""
+class _Forced:
+    """Stands in for a draft model (`generate` calls it with the tokens so far) and holds
+    the drafted tokens until `sample` writes them."""
 
-    def __init__(
-        self, llama: Llama, drafter: Drafter, decoding: BatchedDecoding, pending: list[int]
-    ) -> None:
+    def __init__(self, llama: Llama, drafter: Drafter) -> None:
         self._llama = llama
         self._drafter = drafter
-        self._decoding = decoding
-        self._pending = pending
+        self.decoding = BatchedDecoding()
+        self.queue: deque[int] = deque()
         self.batch_pending = False
+
+    @property
+    def sampler(self) -> ForcingSampler:
+        # The one `generate` set up; a drafter drafts only for samplers that accept tokens.
+        sampler: Any = self._llama._sampler
+        return cast(ForcingSampler, sampler)
 
     def __call__(self, input_ids: npt.NDArray[np.intc]) -> npt.NDArray[np.intc]:
         llama = self._llama
-        # The batch is this draft and the sampled token before it; `generate` reads a
-        # position's logits by its offset from the batch's end, so one llama.cpp batch.
+        # The batch is these tokens and the sampled token before it: one llama.cpp batch.
         room = min(llama.n_batch, llama._n_ctx - len(input_ids)) - 1
-        proposed = self._drafter.draft(llama._sampler, input_ids, room) if room > 0 else []
-        self._pending[:] = proposed
-        self._decoding.proposed += len(proposed)
-        self.batch_pending = bool(proposed)
-        return np.array(proposed, dtype=np.intc)
-
-
-def _eval_with_logits_everywhere(llama: Llama, tokens: Any) -> None:
-    """`Llama.eval` of one batch, with logits at each position (`logits_all` off)."""
-    llama._ctx.kv_cache_seq_rm(-1, llama.n_tokens, -1)
-    n_past = llama.n_tokens
-    llama._batch.set_batch(batch=tokens, n_past=n_past, logits_all=True)
-    llama._ctx.decode(llama._batch)
-    llama.input_ids[n_past : n_past + len(tokens)] = tokens
-    llama.n_tokens += len(tokens)
-    llama._requires_eval = False
+        drafted = self._drafter.draft(llama._sampler, input_ids, room) if room > 0 else []
+        self.queue = deque(drafted)
+        self.decoding.proposed += len(drafted)
+        self.batch_pending = bool(drafted)
+        return np.array(drafted, dtype=np.intc)
 
 
 def run_server() -> None:
