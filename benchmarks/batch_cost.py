@@ -8,8 +8,11 @@ weights, and a batch costs nearly its tokens' worth.
 
 The GGUF the product serves is loaded by llama-cpp-python itself (no server, no grammar, no
 sampler), a 400-token context is read, then batches of 1, 2, 4, 8, 16, 32, 64 and 256
-tokens are evaluated after it, each `--repeats` times from the same position, logits at the
-last position only, timed to llama.cpp's synchronisation. The fastest repeat counts.
+tokens are evaluated after it, each `--repeats` times from the same position, timed to
+llama.cpp's synchronisation; the fastest repeat counts. Each batch is timed twice: with
+logits at its last position only (what jump-forward asks for: forced tokens are written,
+not sampled) and at every position (what a sampler checking each token would need: a row
+of logits is a product with the whole output matrix, 151,936 x 1,536).
 
     python -m benchmarks.batch_cost [--threads N] [--repeats 3] [--results-dir DIR]
 
@@ -37,8 +40,7 @@ _TEXT = (
 
 
 def measure(threads: int, repeats: int) -> dict[str, Any]:
-    import llama_cpp
-    from llama_cpp import Llama
+    from summarizer.runtime.adapters.llama_cpp_internals import Llama, decode_batch
 
     llama = Llama(
         model_path=str(ensure_embedded_weights()),
@@ -51,21 +53,26 @@ def measure(threads: int, repeats: int) -> dict[str, Any]:
     tokens = llama.tokenize((_TEXT * 40).encode(), add_bos=False)
     assert len(tokens) >= CONTEXT_TOKENS + max(BATCH_SIZES)
 
-    def evaluate(batch: list[int], n_past: int) -> float:
-        llama.n_tokens = n_past  # `eval` drops the KV cache from here on
+    def evaluate(batch: list[int], n_past: int, *, logits_everywhere: bool = False) -> float:
         started = time.perf_counter()
-        llama.eval(batch)
-        # llama.cpp computes a batch asynchronously: the time is the synchronisation's.
-        llama_cpp.llama_synchronize(llama.ctx)
+        decode_batch(llama, batch, n_past, logits_everywhere=logits_everywhere)
         return time.perf_counter() - started
 
     context_seconds = min(evaluate(tokens[:CONTEXT_TOKENS], 0) for _ in range(2))
     by_size: dict[int, float] = {}
+    everywhere: dict[int, float] = {}
     for size in BATCH_SIZES:
         batch = tokens[CONTEXT_TOKENS : CONTEXT_TOKENS + size]
         by_size[size] = min(evaluate(batch, CONTEXT_TOKENS) for _ in range(repeats))
+        everywhere[size] = min(
+            evaluate(batch, CONTEXT_TOKENS, logits_everywhere=True) for _ in range(repeats)
+        )
     llama.close()
-    return {"context_seconds": context_seconds, "batch_seconds": by_size}
+    return {
+        "context_seconds": context_seconds,
+        "batch_seconds": by_size,
+        "batch_seconds_logits_everywhere": everywhere,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -85,11 +92,13 @@ def main(argv: list[str] | None = None) -> int:
         )
     ]
     for size, seconds in measured["batch_seconds"].items():
+        everywhere = measured["batch_seconds_logits_everywhere"][size]
         figures.append(
             Figure(
                 f"batch of {size}",
                 f"{seconds * 1000:.0f} ms: {seconds * 1000 / size:.1f} ms per token, "
-                f"{seconds / one:.1f} one-token passes",
+                f"{seconds / one:.1f} one-token passes; logits at every position "
+                f"{everywhere * 1000:.0f} ms ({everywhere / seconds - 1:+.0%})",
             )
         )
     print("\n".join(table_lines(figures)))

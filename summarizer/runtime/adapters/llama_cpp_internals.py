@@ -51,6 +51,7 @@ __all__ = [
     "Sampler",
     "SamplerRequest",
     "byte_tokens",
+    "decode_batch",
     "decode_forced_tokens_in_batches",
     "escape_backslashes_in_grammar_literals",
     "logits_at",
@@ -333,7 +334,7 @@ def decode_forced_tokens_in_batches(
     that must follow need no sampling: they are taken as drafted and the sampler is only
     advanced past them (`ForcingSampler.accept`), so a batch gets logits at its last
     position only, as a prompt does. A row of logits is a product with the 151,936 x 1,536
-    output weights, about a quarter of a short batch's time (docs/performance.md).
+    output weights, about a fifth of a short batch's time (docs/performance.md).
 
     Args:
         drafter_for: Given the model and `generate`'s keyword arguments, the drafter of
@@ -424,6 +425,17 @@ class _Forced:
         self.decoding.proposed += len(drafted)
         self.batch_pending = bool(drafted)
         return np.array(drafted, dtype=np.intc)
+
+
+def decode_batch(llama: Llama, tokens: list[int], n_past: int, *, logits_everywhere: bool) -> None:
+    """Evaluate `tokens` as one batch after the first `n_past` tokens of the context (the
+    rest dropped), with logits at every position or at the last only; returns when llama.cpp
+    is done (for timing)."""
+    llama._ctx.kv_cache_seq_rm(-1, n_past, -1)
+    llama._batch.set_batch(batch=tokens, n_past=n_past, logits_all=logits_everywhere)
+    llama._ctx.decode(llama._batch)
+    lib.llama_synchronize(llama.ctx)
+    llama.n_tokens = n_past + len(tokens)
 
 
 def run_server() -> None:
