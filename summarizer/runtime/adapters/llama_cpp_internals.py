@@ -372,8 +372,8 @@ def decode_forced_tokens_in_batches(
 
     def eval(self: Llama, tokens: Any) -> None:
         forced = forcing.get(id(self))
-        if forced is not None and forced.batch_pending:
-            forced.batch_pending = False
+        # Drafted tokens wait in the queue from the draft until `sample` writes them.
+        if forced is not None and forced.queue:
             forced.decoding.batches += 1
         stock_eval(self, tokens)
 
@@ -408,7 +408,6 @@ class _Forced:
         self._drafter = drafter
         self.decoding = BatchedDecoding()
         self.queue: deque[int] = deque()
-        self.batch_pending = False
 
     @property
     def sampler(self) -> ForcingSampler:
@@ -423,7 +422,6 @@ class _Forced:
         drafted = self._drafter.draft(llama._sampler, input_ids, room) if room > 0 else []
         self.queue = deque(drafted)
         self.decoding.proposed += len(drafted)
-        self.batch_pending = bool(drafted)
         return np.array(drafted, dtype=np.intc)
 
 
