@@ -110,3 +110,18 @@ def test_a_predicate_that_repeats_the_figure_does_not_cut_its_noun() -> None:
     assert figure_context("800 people live", "About 800 people live here.", verb="live").noun == (
         "people"
     )
+
+
+def test_the_sentence_names_the_measure_before_the_model_does() -> None:
+    # A predicate copied from the whole sentence carries "casualties" from beyond the
+    # figure's window; "troop deployment" before the figure says what it counts.
+    sentence = (
+        "Reports say the North might raise its troop deployment to as many as 100,000 in case "
+        "the war in the region drags on with rising casualties."
+    )
+    predicate = "might raise its troop deployment to as many as 100,000 if rising casualties"
+    assert figure_context("100,000", sentence, verb=predicate).slot == ("troops", "sent")
+    assert figure_context("as many as 100,000", sentence, verb=predicate).slot == (
+        "troops",
+        "sent",
+    )

@@ -107,12 +107,15 @@ def figure_context(figure_text: str, sentence: str, *, verb: str = "") -> Figure
         # The verb may come first: "the council has evacuated 1,200 residents".
         before = _WORD.findall(lowered[:position])[-_VERB_BEFORE:]
         measures = tuple(w for w in reversed(before) if _is_measuring_verb(w))[:1]
+    if not measures and implied_measure:
+        # The sentence's own noun ("troop deployment", "death toll") before the model's
+        # words: a predicate that copies the sentence carries words the window left out
+        # ("... to 100,000 in case the war drags on with rising casualties").
+        measures = (implied_measure,)
     if not measures:
         # The model's predicate only when it is a verb we know measures: its other verbs
         # ("formed", "marked") name no count.
         measures = tuple(w for w in verb_words if w in _CANONICAL_VERBS or w in CASUALTY_WORDS)
-    if not measures and implied_measure:
-        measures = (implied_measure,)
     return FigureContext(noun=noun, measures=measures)
 
 
