@@ -17,6 +17,7 @@ from summarizer.extraction.drafts import (
     _WithFigure,
     event_words,
     figure_choices,
+    happening_words,
     opening_of,
     response_model_for,
     schema_of,
@@ -152,3 +153,23 @@ def test_valid_entries_keeps_each_entry_that_opens_its_sentence() -> None:
     answer = _answer(sentences, s1="The river rose slowly.")
     kept = valid_entries(answer, response_model_for(sentences))
     assert list(kept) == ["s2"]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "words"),
+    [
+        # A name opens the sentence, another stands inside it.
+        (
+            "North Korea has sent troops to Russia on Friday.",
+            ("sent", "troops"),
+        ),
+        ("The DPRK denied it.", ("denied",)),
+        # A first word alone may be anything.
+        ("Troops were sent.", ("Troops", "sent")),
+        # A headline capitalises every word: none is read as a name.
+        ("British Climber Killed In Fall", ("British", "Climber", "Killed", "Fall")),
+    ],
+)
+def test_a_name_names_no_happening(sentence: str, words: tuple[str, ...]) -> None:
+    assert happening_words(sentence) == words
+    assert set(words) <= set(event_words(sentence))

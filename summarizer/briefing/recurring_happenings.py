@@ -18,7 +18,7 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 
 from summarizer.briefing.merge import happening_key
-from summarizer.extraction.drafts import event_words
+from summarizer.extraction.drafts import happening_words
 from summarizer.models import ArticleExtraction, Claim, Event, EventType
 from summarizer.text.hedges import sentence_bound
 from summarizer.text.word_keys import is_reporting_verb
@@ -67,7 +67,7 @@ def _with_found_events(
             continue
         told = events_of[_sentence_of(quote)]
         keys = {happening_key(event.trigger) for event in told}
-        for word in event_words(quote):
+        for word in happening_words(quote):
             key = happening_key(word)
             if key is None or key not in recurring or key in keys:
                 continue

@@ -151,6 +151,29 @@ def event_words(sentence: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(words))
 
 
+def happening_words(sentence: str) -> tuple[str, ...]:
+    """The sentence's `event_words` less the words of names: an event named "North" (of
+    "North Korea"), "DPRK" or "Friday" says who, where or when, not what happened. On the
+    seeds the model named 80 events "North", the first word offered by most sentences.
+
+    A name is a capitalised word inside the sentence, or its first word when the next one
+    is capitalised too ("North Korea has sent"); a first word alone ("Troops were sent")
+    may be anything, and so may every word of a headline, where every word longer than
+    three letters is capitalised ("British Climber Killed In Fall").
+    """
+    words = list(_WORD.finditer(sentence))
+    if all(m.group()[0].isupper() for m in words if len(m.group()) > 3):
+        return event_words(sentence)
+    names: set[str] = set()
+    for index, match in enumerate(words):
+        if not match.group()[0].isupper():
+            continue
+        following = words[index + 1].group() if index + 1 < len(words) else ""
+        if index > 0 or following[:1].isupper():
+            names.add(match.group())
+    return tuple(word for word in event_words(sentence) if word not in names)
+
+
 def sentence_key(index: int) -> str:
     """The JSON key of the sentence numbered `index` (from 1), as shown in the prompt."""
     return f"s{index}"

@@ -20,6 +20,7 @@ from summarizer.extraction.drafts import (
     STANCES,
     Happening,
     event_words,
+    happening_words,
     response_model_for,
     schema_of,
     sentence_key,
@@ -84,7 +85,7 @@ async def extract_article(
             claims.append(claim)
             # The date the sentence names (dates.py): asked for one, the model said null.
             date = date_named_in(sentence.text, article.published)
-            events += _events(claim, draft, date, event_words(sentence.text))
+            events += _events(claim, draft, date, happening_words(sentence.text))
     return ArticleExtraction(
         article_id=article.id,
         claims=claims,
@@ -302,7 +303,8 @@ def _events(claim: Claim, draft: Any, date: str | None, candidates: Sequence[str
     """One event per happening the model named by one of the sentence's own words.
 
     The schema offers only the sentence's words; a word from elsewhere (an endpoint that
-    does not enforce the schema) names nothing in the text, so it makes no event. The verb
+    does not enforce the schema) names nothing in the text, and a name says who or where
+    (`happening_words`), so neither makes an event. The verb
     of the model's own predicate names one too, if the sentence has that word.
     """
     events: list[Event] = []
