@@ -86,6 +86,8 @@ def test_the_slot_is_the_counted_noun_and_its_verb(
         ),
         ("Thousands of dead fish washed up.", "thousands", "Thousands", None, "vague"),
         ("Two were killed and 14 were hurt.", "14 people", "14", 14, "exact"),
+        ("Casualties might exceed 3,000.", "3,000", "3,000", 3000, "exact"),
+        ("The force is 10,900 to 12,000.", "12,000", "10,900 to 12,000", 10900, "range"),
     ],
 )
 def test_a_figure_is_read_from_its_sentence_where_the_model_points(

@@ -59,16 +59,17 @@ def _by_first_letter(words: set[str]) -> str:
     )
 
 
-# "many" in "as many as a thousand" opens no figure: "a thousand" does.
+# "many" in "as many as a thousand" opens no figure: "a thousand" does. A figure in digits
+# ends on a digit: "might exceed 3,000." is "3,000".
 _FIGURE_START = re.compile(
-    r"\d[\d,.]*(?:\s*(?:thousand|million|billion)\b)?|\b(?:(?:half )?a (?:dozen|hundred|"
+    r"\d(?:[\d,.]*\d)?(?:\s*(?:thousand|million|billion)\b)?|\b(?:(?:half )?a (?:dozen|hundred|"
     r"thousand|million|billion)\b|many\b(?!\s+as\b)|(?:"
     + _by_first_letter((set(_WORD_VALUES) | set(_VAGUE_WORDS)) - {"many"})
     + r")\b)",
     re.IGNORECASE,
 )
 _RANGE_REST = re.compile(
-    r"\s*(?:to|-|\u2013|and)\s*\d[\d,.]*(?:\s*(?:thousand|million|billion)\b)?"
+    r"\s*(?:to|-|\u2013|and)\s*\d(?:[\d,.]*\d)?(?:\s*(?:thousand|million|billion)\b)?"
 )
 _PHRASE_WORDS = 3
 _NEXT_WORD = re.compile(r"\s+([A-Za-z][A-Za-z'-]*)")
