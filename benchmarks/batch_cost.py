@@ -7,12 +7,14 @@ one token does; on 2 cores the matrix products are bound by arithmetic, not by r
 weights, and a batch costs nearly its tokens' worth.
 
 The GGUF the product serves is loaded by llama-cpp-python itself (no server, no grammar, no
-sampler), a 400-token context is read, then batches of 1, 2, 4, 8, 16, 32, 64 and 256
-tokens are evaluated after it, each `--repeats` times from the same position, timed to
-llama.cpp's synchronisation; the fastest repeat counts. Each batch is timed twice: with
-logits at its last position only (what jump-forward asks for: forced tokens are written,
-not sampled) and at every position (what a sampler checking each token would need: a row
-of logits is a product with the whole output matrix, 151,936 x 1,536).
+sampler), a 400-token context is read, then batches of 1 to 8, 16, 24, 32, 64 and 256 tokens
+are evaluated after it (jump-forward's batches on the examples are mostly 4-7 and 20-28
+tokens: a sampled token with the keys after it, or with a pinned opening), each `--repeats`
+times from the same position, timed to llama.cpp's synchronisation; the fastest repeat
+counts. Each batch is timed twice: with logits at its last position only (what jump-forward
+asks for: forced tokens are written, not sampled) and at every position (what a sampler
+checking each token would need: a row of logits is a product with the whole output matrix,
+151,936 x 1,536).
 
     python -m benchmarks.batch_cost [--threads N] [--repeats 3] [--results-dir DIR]
 
@@ -31,7 +33,7 @@ from benchmarks._report import RESULTS_DIR, Figure, table_lines, write_report
 from summarizer.runtime.weights import ensure_embedded_weights
 
 CONTEXT_TOKENS = 400
-BATCH_SIZES = (1, 2, 4, 8, 16, 32, 64, 256)
+BATCH_SIZES = (1, 2, 3, 4, 5, 6, 7, 8, 16, 24, 32, 64, 256)
 # The team's own example prose, repeated to fill the context and the batches.
 _TEXT = (
     "A storage tank ruptured at the Brannock Chemical Works in Ostervale early on Monday "
