@@ -328,6 +328,11 @@ class LedgerEntry(_Frozen):
     quantity: Quantity
     published: dt.date | None = None
     citation: Citation
+    certainty: Certainty = Field(
+        default="certain",
+        description="How surely the claim that gives the figure states it, its sentence's "
+        "hedges included: 'might surge to as many as 100,000' is possible.",
+    )
 
 
 class Difference(_Frozen):

@@ -130,6 +130,7 @@ def _briefing(**overrides: object) -> Briefing:
                         quantity=_quantity("12,000", as_of=None),
                         published=dt.date(2024, 12, 1),
                         citation=unverified,
+                        certainty="possible",
                     ),
                 ],
                 differences=[
@@ -241,11 +242,11 @@ def test_claim_details_and_denial(markdown: str) -> None:
 def test_ledger_table_rows_and_pipe_escaping(markdown: str) -> None:
     assert "### troops in the region" in markdown
     assert (
-        "| [[1]][s1] | Harbor Gazette | Defence Ministry | about 1,500 | about | "
+        "| [[1]][s1] | Harbor Gazette | Defence Ministry | about 1,500 | about | certain | "
         f'2024-10 (as stated) | "{VERIFIED_QUOTE}" |'
     ) in markdown
     assert (
-        "| \\[2\\] | Daily Wire-less | Officials &#124; unnamed | 12,000 | about | "
+        "| \\[2\\] | Daily Wire-less | Officials &#124; unnamed | 12,000 | about | possible | "
         "2024-12-01 (published) | (not verified) |"
     ) in markdown
     assert "- [[1]][s1] vs \\[2\\]: different time — October figure vs December figure" in markdown
@@ -389,3 +390,9 @@ def test_without_a_previous_briefing_nothing_about_novelty_is_shown(markdown: st
     assert "Since the briefing" not in markdown
     assert "**New**" not in markdown
     assert "No longer reported" not in markdown
+
+
+def test_a_hedged_figure_says_so_in_the_short_briefing() -> None:
+    short = render_markdown(_briefing())
+    assert "  - about 1,500, as of 2024-10 — Defence Ministry [[1]][s1]\n" in short
+    assert "  - 12,000 (possible), 2024-12-01" in short

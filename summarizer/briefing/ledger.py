@@ -195,6 +195,7 @@ def _entries(sightings: Sequence[_Sighting], by_number: dict[int, Source]) -> li
             quantity=sighting.quantity,
             published=by_number[sighting.citation.source].published,
             citation=sighting.citation,
+            certainty=sighting.claim.certainty,
         )
         for sighting in sightings
     ]

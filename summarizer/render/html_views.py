@@ -77,6 +77,7 @@ class RowView:
     claimant: str
     figure: str
     qualifier: str
+    certainty: str
     as_of: str
 
 
@@ -317,6 +318,7 @@ def _row(entry: LedgerEntry, cites: CitationIndex) -> RowView:
         claimant=entry.claimant,
         figure=entry.quantity.text,
         qualifier=entry.quantity.qualifier.replace("_", " "),
+        certainty=entry.certainty,
         as_of=_as_of(entry.quantity.as_of, entry.published),
     )
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Set
+from collections.abc import Iterable, Sequence, Set
 
 from summarizer.briefing.key_points import key_point_citations
 from summarizer.briefing.ledger import distinct_figures
 from summarizer.models import (
+    CERTAINTY_ORDER,
     Briefing,
     Citation,
     Difference,
@@ -200,10 +201,16 @@ def _short_disagreements_section(
             claimants = sorted({e.claimant for e in entries if e.claimant != "unknown"})
             by = f" — {', '.join(_text(c) for c in claimants)}" if claimants else ""
             refs = " ".join(_cite(n, linked) for n in sorted({e.source for e in entries}))
-            lines.append(
-                f"  - {_text(entries[0].quantity.text)}, {_short_as_of(entries[0])}{by} {refs}"
-            )
+            figure = f"{_text(entries[0].quantity.text)}{_hedge(entries)}"
+            lines.append(f"  - {figure}, {_short_as_of(entries[0])}{by} {refs}")
     return lines
+
+
+def _hedge(entries: Sequence[LedgerEntry]) -> str:
+    """ " (possible)" when every source of a figure hedges it ("might surge to as many as
+    100,000"): shown bare, a figure reads as a count reported as fact."""
+    surest = min((CERTAINTY_ORDER.index(e.certainty) for e in entries), default=0)
+    return "" if surest == 0 else f" ({CERTAINTY_ORDER[surest]})"
 
 
 def _left_for_full(briefing: Briefing) -> list[str]:
@@ -417,6 +424,7 @@ def _ledger_row(entry: LedgerEntry, linked: Set[int]) -> str:
         _cell(entry.claimant),
         _cell(entry.quantity.text),
         entry.quantity.qualifier.replace("_", " "),
+        entry.certainty,
         _as_of(entry),
         f'"{_cell(quote)}"' if quote is not None else "(not verified)",
     ]
@@ -440,8 +448,8 @@ def _disagreements_section(
         lines += [
             f"{level}# {_text(disagreement.slot)}",
             "",
-            "| Source | Outlet | Claimant | Figure | Qualifier | As of | Quote |",
-            "| --- | --- | --- | --- | --- | --- | --- |",
+            "| Source | Outlet | Claimant | Figure | Qualifier | Certainty | As of | Quote |",
+            "| --- | --- | --- | --- | --- | --- | --- | --- |",
         ]
         lines.extend(_ledger_row(entry, linked) for entry in disagreement.entries)
         if disagreement.differences:
