@@ -6,7 +6,7 @@ tests/test_adapter_llama_cpp.py probes a grammar for forced text."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -15,7 +15,7 @@ import pytest
 
 pytest.importorskip("llama_cpp")
 
-from summarizer.runtime.adapters.llama_cpp_internals import BatchedDecoding
+from summarizer.runtime.adapters.llama_cpp_internals import BatchedDecoding, ByteGuess
 from summarizer.runtime.jump_forward import (
     ForcedRuns,
     _whole_characters,
@@ -62,7 +62,7 @@ class _ScriptedGrammar:
         tokens_of_bytes: npt.NDArray[np.int32],
         limit: int,
         *,
-        guess: Callable[[bytes, npt.NDArray[np.intp]], int | None] | None = None,
+        guess: ByteGuess | None = None,
     ) -> bytes:
         assert guess is not None
         found = bytearray()

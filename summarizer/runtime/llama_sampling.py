@@ -18,13 +18,12 @@ is asked through llama.cpp's C API, which `adapters.llama_cpp_internals` wraps.
 from __future__ import annotations
 
 from collections import Counter, deque
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from summarizer.runtime.adapters.llama_cpp_internals import GrammarFilter, logits_at
+from summarizer.runtime.adapters.llama_cpp_internals import ByteGuess, GrammarFilter, logits_at
 
 
 class GrammarLastGreedy:
@@ -86,7 +85,7 @@ class GrammarLastGreedy:
         tokens_of_bytes: npt.NDArray[np.int32],
         limit: int,
         *,
-        guess: Callable[[bytes, npt.NDArray[np.intp]], int | None] | None = None,
+        guess: ByteGuess | None = None,
     ) -> bytes:
         """The text the grammar admits next as its only choice (`GrammarFilter.forced_bytes`)."""
         return self._grammar.forced_bytes(tokens_of_bytes, limit, guess=guess)

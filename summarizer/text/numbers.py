@@ -59,18 +59,17 @@ def _by_first_letter(words: set[str]) -> str:
     )
 
 
-# "many" in "as many as a thousand" opens no figure: "a thousand" does. A figure in digits
-# ends on a digit: "might exceed 3,000." is "3,000".
+# A figure in digits ends on a digit: "might exceed 3,000." is "3,000".
+_IN_DIGITS = r"\d(?:[\d,.]*\d)?(?:\s*(?:thousand|million|billion)\b)?"
+# "many" in "as many as a thousand" opens no figure: "a thousand" does.
 _FIGURE_START = re.compile(
-    r"\d(?:[\d,.]*\d)?(?:\s*(?:thousand|million|billion)\b)?|\b(?:(?:half )?a (?:dozen|hundred|"
+    _IN_DIGITS + r"|\b(?:(?:half )?a (?:dozen|hundred|"
     r"thousand|million|billion)\b|many\b(?!\s+as\b)|(?:"
     + _by_first_letter((set(_WORD_VALUES) | set(_VAGUE_WORDS)) - {"many"})
     + r")\b)",
     re.IGNORECASE,
 )
-_RANGE_REST = re.compile(
-    r"\s*(?:to|-|\u2013|and)\s*\d(?:[\d,.]*\d)?(?:\s*(?:thousand|million|billion)\b)?"
-)
+_RANGE_REST = re.compile(r"\s*(?:to|-|\u2013|and)\s*" + _IN_DIGITS)
 _PHRASE_WORDS = 3
 _NEXT_WORD = re.compile(r"\s+([A-Za-z][A-Za-z'-]*)")
 _QUALIFIERS: tuple[tuple[Qualifier, re.Pattern[str]], ...] = tuple(

@@ -43,6 +43,7 @@ LLAMA_CPP_PYTHON.require()
 
 __all__ = [
     "BatchedDecoding",
+    "ByteGuess",
     "Drafter",
     "ForcingSampler",
     "GrammarFilter",
@@ -63,6 +64,9 @@ __all__ = [
 # (id, logit, p): llama.cpp's `llama_token_data`, read as a NumPy record.
 _TOKEN_DATA = np.dtype([("id", np.int32), ("logit", np.float32), ("p", np.float32)])
 _NEG_INF = float("-inf")
+# Where a grammar admits several next bytes: given the bytes found so far and the admitted
+# byte values, the one to go on with, or None to stop there (`GrammarFilter.forced_bytes`).
+ByteGuess = Callable[[bytes, npt.NDArray[np.intp]], int | None]
 
 
 def escape_backslashes_in_grammar_literals() -> None:
@@ -214,7 +218,7 @@ class GrammarFilter:
         tokens_of_bytes: npt.NDArray[np.int32],
         limit: int,
         *,
-        guess: Callable[[bytes, npt.NDArray[np.intp]], int | None] | None = None,
+        guess: ByteGuess | None = None,
     ) -> bytes:
         """The bytes the grammar admits next as the only choice, one after the other, up to
         `limit` (empty where the next byte is a choice); the grammar itself is not advanced.
